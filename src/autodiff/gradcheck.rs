@@ -1,0 +1,205 @@
+//! Gradient checks: the tape's analytic gradient against central finite differences in f64.
+//!
+//! For a function f of several inputs with any output shape, the check contracts the output
+//! with fixed pseudo-random weights r (L = Σ r ⊙ f), so every output element is tested, then
+//! compares ∂L/∂x_i from one backward pass with (L(x + εe_i) − L(x − εe_i)) / 2ε.
+//! Defaults follow PyTorch's `gradcheck`: ε = 1e-6, atol = 1e-5, rtol = 1e-3; an element passes
+//! when |analytic − numeric| ≤ atol + rtol·|numeric|.
+
+use crate::autodiff::{Tape, Var};
+use crate::backend::{Cpu, Backend};
+use crate::error::Result;
+use crate::tensor::Tensor;
+use ndarray::{ArrayD, Dimension};
+use serde::Serialize;
+
+pub type Cpu64 = Cpu<f64>;
+
+/// One input of a checked function.
+#[derive(Clone, Debug)]
+pub struct CheckInput {
+    pub name: String,
+    pub value: ArrayD<f64>,
+    /// Whether the gradient with respect to this input is checked (data inputs: false).
+    pub grad: bool,
+}
+
+impl CheckInput {
+    /// An input whose gradient is checked.
+    pub fn wrt(name: &str, value: ArrayD<f64>) -> Self {
+        CheckInput { name: name.into(), value, grad: true }
+    }
+    /// Data the function reads but is not differentiated in (targets, labels).
+    pub fn data(name: &str, value: ArrayD<f64>) -> Self {
+        CheckInput { name: name.into(), value, grad: false }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct GradcheckOptions {
+    pub eps: f64,
+    pub atol: f64,
+    pub rtol: f64,
+    /// How many of the worst elements each input's report keeps.
+    pub top: usize,
+    /// Evaluate in training mode (dropout, batch statistics).
+    pub training: bool,
+    /// Seed of the tape's random ops; the same for every evaluation, so a dropout mask is fixed.
+    pub seed: u64,
+}
+
+impl Default for GradcheckOptions {
+    fn default() -> Self {
+        GradcheckOptions { eps: 1e-6, atol: 1e-5, rtol: 1e-3, top: 5, training: true, seed: 7 }
+    }
+}
+
+/// One compared element.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    pub index: Vec<usize>,
+    pub numeric: f64,
+    pub analytic: f64,
+    pub abs_err: f64,
+    pub rel_err: f64,
+    /// |a − n| / (atol + rtol·|n|): above 1 fails.
+    pub ratio: f64,
+}
+
+/// The result for one input.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputReport {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub max_abs_err: f64,
+    pub max_rel_err: f64,
+    pub passed: bool,
+    /// The worst elements, worst first.
+    pub worst: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub inputs: Vec<InputReport>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.inputs.iter().all(|i| i.passed)
+    }
+    /// The gradient table: each input's worst elements with numeric, analytic, absolute and
+    /// relative error.
+    pub fn table(&self) -> String {
+        let mut s = String::new();
+        for inp in &self.inputs {
+            s += &format!(
+                "{} {:?}: max abs {:.3e}, max rel {:.3e} — {}\n",
+                inp.name,
+                inp.shape,
+                inp.max_abs_err,
+                inp.max_rel_err,
+                if inp.passed { "OK" } else { "FAIL" }
+            );
+            s += &format!("  {:<16} {:>14} {:>14} {:>10} {:>10}\n", "index", "numeric", "analytic", "abs err", "rel err");
+            for e in &inp.worst {
+                s += &format!(
+                    "  {:<16} {:>14.7e} {:>14.7e} {:>10.2e} {:>10.2e}\n",
+                    format!("{:?}", e.index),
+                    e.numeric,
+                    e.analytic,
+                    e.abs_err,
+                    e.rel_err
+                );
+            }
+        }
+        s
+    }
+}
+
+/// A function of several `Var`s on an f64 CPU tape.
+pub trait CheckFn: for<'t> Fn(&'t Tape<Cpu64>, &[Var<'t, Cpu64>]) -> Result<Var<'t, Cpu64>> {}
+impl<F> CheckFn for F where F: for<'t> Fn(&'t Tape<Cpu64>, &[Var<'t, Cpu64>]) -> Result<Var<'t, Cpu64>> {}
+
+/// Deterministic contraction weights in [0.5, 1.5) with alternating sign, so that no output
+/// element's error can cancel another's.
+fn weights(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let u = crate::backend::cpu::random::uniform(0x5eed, i as u32) as f64;
+            (0.5 + u) * if i % 2 == 0 { 1.0 } else { -1.0 }
+        })
+        .collect()
+}
+
+fn tape(opts: &GradcheckOptions) -> Tape<Cpu64> {
+    Tape::new(Cpu64::default()).training(opts.training).seed(opts.seed)
+}
+
+/// L(x) = Σ r ⊙ f(x), evaluated without gradients.
+fn contracted(f: &dyn CheckFn, inputs: &[CheckInput], opts: &GradcheckOptions) -> Result<f64> {
+    let t = tape(opts).no_grad();
+    let be = Cpu64::default();
+    let vars: Vec<_> = inputs.iter().map(|i| t.input(Tensor::from_array(&be, &i.value))).collect();
+    let out = f(&t, &vars)?.to_vec();
+    Ok(out.iter().zip(weights(out.len())).map(|(a, w)| a * w).sum())
+}
+
+/// Checks every input marked `grad` and reports, per input, the worst elements.
+pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions) -> Result<Report> {
+    let be = Cpu64::default();
+    // Analytic: one backward pass seeded with the contraction weights.
+    let t = tape(&opts);
+    let vars: Vec<_> = inputs
+        .iter()
+        .map(|i| {
+            let v = Tensor::from_array(&be, &i.value);
+            if i.grad {
+                t.leaf(v)
+            } else {
+                t.input(v)
+            }
+        })
+        .collect();
+    let out = f(&t, &vars)?;
+    let seed = Tensor::from_f64(&be, &weights(out.numel()), &out.shape())?;
+    let grads = t.backward_with(out, seed, None)?;
+
+    let mut reports = Vec::new();
+    for (j, inp) in inputs.iter().enumerate() {
+        if !inp.grad {
+            continue;
+        }
+        let analytic = match grads.get(vars[j]) {
+            Some(g) => be.to_f64(g.storage()),
+            None => vec![0.0; inp.value.len()],
+        };
+        let mut entries = Vec::with_capacity(inp.value.len());
+        let mut probe = inputs.to_vec();
+        for (flat, (idx, &x0)) in inp.value.indexed_iter().enumerate() {
+            probe[j].value[&idx] = x0 + opts.eps;
+            let up = contracted(&f, &probe, &opts)?;
+            probe[j].value[&idx] = x0 - opts.eps;
+            let down = contracted(&f, &probe, &opts)?;
+            probe[j].value[&idx] = x0;
+            let numeric = (up - down) / (2.0 * opts.eps);
+            let a = analytic[flat];
+            let abs_err = (a - numeric).abs();
+            entries.push(Entry {
+                index: idx.slice().to_vec(),
+                numeric,
+                analytic: a,
+                abs_err,
+                // Relative to the larger magnitude, floored at atol so that zeros do not inflate it.
+                rel_err: abs_err / numeric.abs().max(a.abs()).max(opts.atol),
+                ratio: abs_err / (opts.atol + opts.rtol * numeric.abs()),
+            });
+        }
+        let passed = entries.iter().all(|e| e.ratio <= 1.0);
+        let max_abs_err = entries.iter().map(|e| e.abs_err).fold(0.0, f64::max);
+        let max_rel_err = entries.iter().map(|e| e.rel_err).fold(0.0, f64::max);
+        entries.sort_by(|a, b| b.ratio.total_cmp(&a.ratio));
+        entries.truncate(opts.top);
+        reports.push(InputReport { name: inp.name.clone(), shape: inp.value.shape().to_vec(), max_abs_err, max_rel_err, passed, worst: entries });
+    }
+    Ok(Report { inputs: reports })
+}

@@ -1,0 +1,218 @@
+//! `Cpu<E>`: every kernel as rayon-parallel host code, generic over `f32` and `f64` (f64 is
+//! what gradient checks run in). Storage is a reference-counted host vector.
+//!
+//! One file per kernel family; each optimised kernel keeps beside it the plain
+//! loop-per-formula version it replaces, and the tests check one against the other.
+
+mod elementwise;
+mod gmm_nll;
+mod layout;
+mod loss;
+pub mod matmul;
+mod optim;
+pub mod random;
+mod reduce;
+mod softmax;
+
+use super::*;
+use num_traits::Float;
+use std::fmt::Debug;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Below this many elements a loop runs on one thread: rayon's fork/join costs more.
+pub(crate) const PAR_MIN: usize = 1 << 15;
+
+/// A floating-point element the CPU backend computes in.
+pub trait Element: Float + Debug + Default + Send + Sync + 'static + std::iter::Sum {
+    const NAME: &'static str;
+    fn of(x: f64) -> Self;
+    fn f64(self) -> f64;
+    /// C ← α op(A) op(B) + β C through matrixmultiply's sgemm / dgemm, with explicit strides.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+macro_rules! element {
+    ($t:ty, $name:expr, $gemm:path) => {
+        impl Element for $t {
+            const NAME: &'static str = $name;
+            #[inline(always)]
+            fn of(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn f64(self) -> f64 {
+                self as f64
+            }
+            unsafe fn gemm(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: Self,
+                a: *const Self,
+                rsa: isize,
+                csa: isize,
+                b: *const Self,
+                rsb: isize,
+                csb: isize,
+                beta: Self,
+                c: *mut Self,
+                rsc: isize,
+                csc: isize,
+            ) {
+                $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+            }
+        }
+    };
+}
+element!(f32, "f32", matrixmultiply::sgemm);
+element!(f64, "f64", matrixmultiply::dgemm);
+
+/// The CPU backend. A zero-sized value: `Cpu::<f32>::default()`.
+pub struct Cpu<E: Element = f32>(PhantomData<E>);
+
+impl<E: Element> Default for Cpu<E> {
+    fn default() -> Self {
+        Cpu(PhantomData)
+    }
+}
+impl<E: Element> Clone for Cpu<E> {
+    fn clone(&self) -> Self {
+        Cpu(PhantomData)
+    }
+}
+impl<E: Element> Copy for Cpu<E> {}
+impl<E: Element> Debug for Cpu<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cpu<{}>", E::NAME)
+    }
+}
+
+pub type Storage<E> = Arc<Vec<E>>;
+
+impl<E: Element> Backend for Cpu<E> {
+    type Storage = Storage<E>;
+
+    fn name(&self) -> String {
+        format!("cpu-{} ({} threads)", E::NAME, rayon::current_num_threads())
+    }
+    fn elem_bytes(&self) -> usize {
+        std::mem::size_of::<E>()
+    }
+    fn from_f64(&self, data: &[f64]) -> Storage<E> {
+        Arc::new(data.iter().map(|&x| E::of(x)).collect())
+    }
+    fn from_f32(&self, data: &[f32]) -> Storage<E> {
+        Arc::new(data.iter().map(|&x| E::of(x as f64)).collect())
+    }
+    fn to_f64(&self, s: &Storage<E>) -> Vec<f64> {
+        s.iter().map(|x| x.f64()).collect()
+    }
+    fn to_f32(&self, s: &Storage<E>) -> Vec<f32> {
+        s.iter().map(|x| x.f64() as f32).collect()
+    }
+    fn len(&self, s: &Storage<E>) -> usize {
+        s.len()
+    }
+    fn fill(&self, len: usize, value: f64) -> Storage<E> {
+        Arc::new(vec![E::of(value); len])
+    }
+
+    fn unary(&self, op: UnaryOp, x: &Storage<E>) -> Storage<E> {
+        Arc::new(elementwise::unary(op, x))
+    }
+    fn unary_backward(&self, op: UnaryOp, x: &Storage<E>, y: &Storage<E>, g: &Storage<E>) -> Storage<E> {
+        Arc::new(elementwise::unary_backward(op, x, y, g))
+    }
+    fn binary(&self, op: BinaryOp, a: &Storage<E>, am: Bcast, b: &Storage<E>, bm: Bcast, len: usize) -> Storage<E> {
+        Arc::new(elementwise::binary(op, a, am, b, bm, len))
+    }
+    fn reduce_bcast(&self, g: &Storage<E>, map: Bcast, len: usize) -> Storage<E> {
+        Arc::new(reduce::reduce_bcast(g, map, len))
+    }
+    fn sum_axis(&self, x: &Storage<E>, d: AxisDims) -> Storage<E> {
+        Arc::new(reduce::sum_axis(x, d))
+    }
+    fn expand_axis(&self, g: &Storage<E>, d: AxisDims) -> Storage<E> {
+        Arc::new(reduce::expand_axis(g, d))
+    }
+    fn transpose(&self, x: &Storage<E>, rows: usize, cols: usize) -> Storage<E> {
+        Arc::new(layout::transpose(x, rows, cols))
+    }
+    fn concat(&self, parts: &[(&Storage<E>, usize)], outer: usize) -> Storage<E> {
+        let parts: Vec<(&[E], usize)> = parts.iter().map(|(s, b)| (s.as_slice(), *b)).collect();
+        Arc::new(layout::concat(&parts, outer))
+    }
+    fn slice_block(&self, x: &Storage<E>, outer: usize, block: usize, start: usize, len: usize) -> Storage<E> {
+        Arc::new(layout::slice_block(x, outer, block, start, len))
+    }
+    fn matmul(&self, a: &Storage<E>, b: &Storage<E>, d: MatmulDims) -> Storage<E> {
+        Arc::new(matmul::matmul(a, b, d))
+    }
+    fn softmax_rows(&self, x: &Storage<E>, rows: usize, cols: usize, log: bool) -> Storage<E> {
+        Arc::new(softmax::softmax_rows(x, rows, cols, log))
+    }
+    fn softmax_rows_backward(&self, y: &Storage<E>, g: &Storage<E>, rows: usize, cols: usize, log: bool) -> Storage<E> {
+        Arc::new(softmax::softmax_rows_backward(y, g, rows, cols, log))
+    }
+    fn pointwise_loss(&self, kind: LossKind, p: &Storage<E>, t: &Storage<E>) -> Storage<E> {
+        Arc::new(loss::pointwise_loss(kind, p, t))
+    }
+    fn pointwise_loss_backward(&self, kind: LossKind, p: &Storage<E>, t: &Storage<E>, g: &Storage<E>, gm: Bcast) -> Storage<E> {
+        Arc::new(loss::pointwise_loss_backward(kind, p, t, g, gm))
+    }
+    fn gmm_nll_forward(&self, inp: GmmInputs<'_, Storage<E>>, dims: GmmDims) -> (Storage<E>, Storage<E>) {
+        let (nll, gamma) = gmm_nll::forward(&slices(inp), dims);
+        (Arc::new(nll), Arc::new(gamma))
+    }
+    fn gmm_nll_backward(
+        &self,
+        inp: GmmInputs<'_, Storage<E>>,
+        gamma: &Storage<E>,
+        g: &Storage<E>,
+        dims: GmmDims,
+    ) -> (Storage<E>, Storage<E>, Storage<E>) {
+        let (a, b, c) = gmm_nll::backward(&slices(inp), gamma, g, dims);
+        (Arc::new(a), Arc::new(b), Arc::new(c))
+    }
+    fn dropout_mask(&self, len: usize, p: f64, seed: u64) -> Storage<E> {
+        Arc::new(random::dropout_mask(len, p, seed))
+    }
+    fn adam_update(&self, p: &mut Storage<E>, m: &mut Storage<E>, v: &mut Storage<E>, g: &Storage<E>, h: AdamStep) {
+        optim::adam(Arc::make_mut(p).as_mut_slice(), Arc::make_mut(m).as_mut_slice(), Arc::make_mut(v).as_mut_slice(), g, h)
+    }
+    fn sgd_update(&self, p: &mut Storage<E>, vel: &mut Storage<E>, g: &Storage<E>, h: SgdStep) {
+        optim::sgd(Arc::make_mut(p).as_mut_slice(), Arc::make_mut(vel).as_mut_slice(), g, h)
+    }
+    fn sum_squares(&self, x: &Storage<E>) -> f64 {
+        reduce::sum_squares(x)
+    }
+    fn count_nonfinite(&self, x: &Storage<E>) -> usize {
+        reduce::count_nonfinite(x)
+    }
+}
+
+fn slices<E: Element>(inp: GmmInputs<'_, Storage<E>>) -> GmmInputs<'_, Vec<E>> {
+    GmmInputs {
+        logits: inp.logits.as_ref(),
+        means: inp.means.as_ref(),
+        raw_sigma: inp.raw_sigma.as_ref(),
+        target: inp.target.as_ref(),
+    }
+}

@@ -1,0 +1,81 @@
+//! Sums: along an axis, into a broadcast operand, of squares; and the non-finite count.
+
+use super::{Element, PAR_MIN};
+use crate::backend::{AxisDims, Bcast};
+use rayon::prelude::*;
+
+/// x [outer, n, inner] → Σ_middle → [outer, inner]. Accumulates in f64 so that f32 sums of
+/// long rows do not lose digits.
+pub(crate) fn sum_axis<E: Element>(x: &[E], d: AxisDims) -> Vec<E> {
+    let AxisDims { outer, n, inner } = d;
+    let row = |o: usize, out: &mut [E]| {
+        let mut acc = vec![0.0f64; inner];
+        for j in 0..n {
+            let base = (o * n + j) * inner;
+            for (a, v) in acc.iter_mut().zip(&x[base..base + inner]) {
+                *a += v.f64();
+            }
+        }
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o = E::of(a);
+        }
+    };
+    let mut out = vec![E::zero(); outer * inner];
+    if inner == 0 {
+        return out;
+    }
+    if x.len() >= PAR_MIN && outer > 1 {
+        out.par_chunks_mut(inner).enumerate().for_each(|(o, c)| row(o, c));
+    } else {
+        out.chunks_mut(inner).enumerate().for_each(|(o, c)| row(o, c));
+    }
+    out
+}
+
+/// g [outer, inner] → [outer, n, inner], copying along the middle axis.
+pub(crate) fn expand_axis<E: Element>(g: &[E], d: AxisDims) -> Vec<E> {
+    let AxisDims { outer, n, inner } = d;
+    let mut out = Vec::with_capacity(outer * n * inner);
+    for o in 0..outer {
+        for _ in 0..n {
+            out.extend_from_slice(&g[o * inner..(o + 1) * inner]);
+        }
+    }
+    out
+}
+
+/// out[j] = Σ_{i < len, map(i) = j} g[i]: the gradient of an operand read through `map`.
+pub(crate) fn reduce_bcast<E: Element>(g: &[E], map: Bcast, len: usize) -> Vec<E> {
+    if map.is_full(len) {
+        return g.to_vec();
+    }
+    let Bcast { mid, inner } = map;
+    let period = mid * inner;
+    // Each output j sums the blocks [rep·period + j·inner, … + inner) over the repetitions.
+    let one = |j: usize| -> E {
+        let mut acc = 0.0f64;
+        let mut start = j * inner;
+        while start < len {
+            let end = (start + inner).min(len);
+            acc += g[start..end].iter().map(|v| v.f64()).sum::<f64>();
+            start += period;
+        }
+        E::of(acc)
+    };
+    if len >= PAR_MIN && mid > 1 {
+        (0..mid).into_par_iter().map(one).collect()
+    } else if len >= PAR_MIN {
+        // A scalar operand: a parallel sum over all of g.
+        vec![E::of(g.par_iter().map(|v| v.f64()).sum::<f64>())]
+    } else {
+        (0..mid).map(one).collect()
+    }
+}
+
+pub(crate) fn sum_squares<E: Element>(x: &[E]) -> f64 {
+    x.par_iter().map(|v| v.f64() * v.f64()).sum()
+}
+
+pub(crate) fn count_nonfinite<E: Element>(x: &[E]) -> usize {
+    x.par_iter().filter(|v| !v.is_finite()).count()
+}

@@ -1,0 +1,151 @@
+//! The kernels and nothing else.
+//!
+//! [`Backend`] lists every kernel the ops need as a forward/backward pair. Kernels take and
+//! return opaque [`Backend::Storage`] (host vectors for [`Cpu`], device buffers for the GPU
+//! backend) plus plain sizes; they never assume host memory. Moving data between the host and
+//! a backend is explicit ([`Backend::from_f64`], [`Backend::to_f64`], …). Scalars cross the
+//! trait as `f64` whatever the element type, so `ops/` and `nn/` are generic over the backend
+//! alone.
+
+pub mod cpu;
+mod params;
+
+pub use cpu::Cpu;
+pub use params::*;
+
+/// A compute backend: storage plus every kernel as a forward/backward pair.
+///
+/// Shapes are checked by the ops before any kernel runs, so kernels may assume consistent sizes.
+pub trait Backend: Clone + Send + Sync + 'static {
+    /// Where a tensor's elements live (a host vector, a device buffer). Cloning must be cheap
+    /// (a reference count), because the tape keeps every value it saw.
+    type Storage: Clone + Send + Sync + 'static;
+
+    /// A short description, e.g. `cpu-f32` or the adapter name of a GPU.
+    fn name(&self) -> String;
+    /// Bytes per element (4 for f32, 8 for f64).
+    fn elem_bytes(&self) -> usize;
+
+    // ---- transfers (explicit; the only way data enters or leaves a backend) ----
+    fn from_f64(&self, data: &[f64]) -> Self::Storage;
+    fn from_f32(&self, data: &[f32]) -> Self::Storage;
+    fn to_f64(&self, s: &Self::Storage) -> Vec<f64>;
+    fn to_f32(&self, s: &Self::Storage) -> Vec<f32>;
+    fn len(&self, s: &Self::Storage) -> usize;
+    /// `len` copies of `value`.
+    fn fill(&self, len: usize, value: f64) -> Self::Storage;
+
+    // ---- elementwise (backend/cpu/elementwise.rs) ----
+    /// y = f(x) for a pointwise function f.
+    fn unary(&self, op: UnaryOp, x: &Self::Storage) -> Self::Storage;
+    /// ∂E/∂x = ∂E/∂y · f'(x), given x, y = f(x) and ∂E/∂y (each f uses whichever is cheaper).
+    fn unary_backward(
+        &self,
+        op: UnaryOp,
+        x: &Self::Storage,
+        y: &Self::Storage,
+        grad: &Self::Storage,
+    ) -> Self::Storage;
+    /// out[i] = a[ia(i)] ∘ b[ib(i)] for i < len, where each operand is read through its
+    /// [`Bcast`] index map.
+    fn binary(
+        &self,
+        op: BinaryOp,
+        a: &Self::Storage,
+        a_map: Bcast,
+        b: &Self::Storage,
+        b_map: Bcast,
+        len: usize,
+    ) -> Self::Storage;
+    /// The adjoint of reading through `map`: sums `grad` (length `len`) into an operand of
+    /// length `map.mid` (out[j] = Σ_{i: map(i)=j} grad[i]).
+    fn reduce_bcast(&self, grad: &Self::Storage, map: Bcast, len: usize) -> Self::Storage;
+
+    // ---- reductions and layout (backend/cpu/reduce.rs, backend/cpu/layout.rs) ----
+    /// x viewed as [outer, n, inner] → Σ over the middle axis → [outer, inner].
+    fn sum_axis(&self, x: &Self::Storage, dims: AxisDims) -> Self::Storage;
+    /// The adjoint of `sum_axis`: g [outer, inner] → copies along the middle axis → [outer, n, inner].
+    fn expand_axis(&self, g: &Self::Storage, dims: AxisDims) -> Self::Storage;
+    /// x [rows, cols] → xᵀ [cols, rows].
+    fn transpose(&self, x: &Self::Storage, rows: usize, cols: usize) -> Self::Storage;
+    /// Concatenate per-`outer` blocks: part p contributes `block_p` contiguous elements to each
+    /// of the `outer` rows of the result.
+    fn concat(&self, parts: &[(&Self::Storage, usize)], outer: usize) -> Self::Storage;
+    /// The adjoint of `concat` for one part: from x viewed as [outer, block], the columns
+    /// `start .. start + len` → [outer, len].
+    fn slice_block(
+        &self,
+        x: &Self::Storage,
+        outer: usize,
+        block: usize,
+        start: usize,
+        len: usize,
+    ) -> Self::Storage;
+
+    // ---- linear algebra (backend/cpu/matmul.rs) ----
+    /// C[m, n] = op(A) op(B), op = identity or transpose, A stored as [m, k] (or [k, m] when
+    /// transposed) and B as [k, n] (or [n, k]).
+    fn matmul(&self, a: &Self::Storage, b: &Self::Storage, dims: MatmulDims) -> Self::Storage;
+
+    // ---- softmax (backend/cpu/softmax.rs) ----
+    /// Row-wise softmax (or log-softmax) of x [rows, cols], max-subtracted for stability.
+    fn softmax_rows(&self, x: &Self::Storage, rows: usize, cols: usize, log: bool) -> Self::Storage;
+    /// Backward of `softmax_rows` from its saved output y:
+    /// softmax: g_x = y ⊙ (g − Σ_j g_j y_j); log-softmax: g_x = g − eʸ Σ_j g_j.
+    fn softmax_rows_backward(
+        &self,
+        y: &Self::Storage,
+        grad: &Self::Storage,
+        rows: usize,
+        cols: usize,
+        log: bool,
+    ) -> Self::Storage;
+
+    // ---- losses (backend/cpu/loss.rs, backend/cpu/gmm_nll.rs) ----
+    /// Per-element loss ℓ(pred, target).
+    fn pointwise_loss(&self, kind: LossKind, pred: &Self::Storage, target: &Self::Storage) -> Self::Storage;
+    /// Per-element ∂ℓ/∂pred, times the upstream gradient `grad` read through `grad_map`.
+    fn pointwise_loss_backward(
+        &self,
+        kind: LossKind,
+        pred: &Self::Storage,
+        target: &Self::Storage,
+        grad: &Self::Storage,
+        grad_map: Bcast,
+    ) -> Self::Storage;
+    /// Gaussian-mixture negative log-likelihood per sample (thesis eqs. 56–57). Returns
+    /// (nll [n], responsibilities γ [n, k]); γ is saved for the backward.
+    fn gmm_nll_forward(&self, inp: GmmInputs<'_, Self::Storage>, dims: GmmDims) -> (Self::Storage, Self::Storage);
+    /// Gradients (logits, means, raw sigmas) from γ and the upstream gradient per sample.
+    fn gmm_nll_backward(
+        &self,
+        inp: GmmInputs<'_, Self::Storage>,
+        gamma: &Self::Storage,
+        grad_nll: &Self::Storage,
+        dims: GmmDims,
+    ) -> (Self::Storage, Self::Storage, Self::Storage);
+
+    // ---- randomness (backend/cpu/random.rs) ----
+    /// Inverted-dropout mask: each element independently 0 with probability p, else 1/(1−p).
+    /// Counter-based (a hash of seed and index), so every backend draws the same mask.
+    fn dropout_mask(&self, len: usize, p: f64, seed: u64) -> Self::Storage;
+
+    // ---- optimisers (backend/cpu/optim.rs) ----
+    /// One Adam/AdamW step in place on p, m, v.
+    fn adam_update(
+        &self,
+        p: &mut Self::Storage,
+        m: &mut Self::Storage,
+        v: &mut Self::Storage,
+        grad: &Self::Storage,
+        h: AdamStep,
+    );
+    /// One SGD step (momentum, weight decay) in place on p and the velocity.
+    fn sgd_update(&self, p: &mut Self::Storage, velocity: &mut Self::Storage, grad: &Self::Storage, h: SgdStep);
+
+    // ---- diagnostics ----
+    /// Σ x² in f64 (global-norm clipping, gradient norms in traces).
+    fn sum_squares(&self, x: &Self::Storage) -> f64;
+    /// How many elements are NaN or ±∞ (the guard mode).
+    fn count_nonfinite(&self, x: &Self::Storage) -> usize;
+}

@@ -1,0 +1,82 @@
+//! `cosmograd gradcheck [--op NAME] [--json] [--worst N]`: the gradient-check suite as a table.
+
+use crate::error::{Error, Result};
+use crate::ops::cases::all_cases;
+use serde::Serialize;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only the cases of this op (e.g. `gmm_nll`, `conv2d`).
+    #[arg(long)]
+    pub op: Option<String>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print each failing input's worst elements (the gradient table).
+    #[arg(long, default_value_t = 0)]
+    pub worst: usize,
+}
+
+#[derive(Serialize)]
+struct Row {
+    op: String,
+    variant: String,
+    input: String,
+    shape: Vec<usize>,
+    max_abs_err: f64,
+    max_rel_err: f64,
+    ok: bool,
+}
+
+pub fn run(a: Args) -> Result<i32> {
+    let cases: Vec<_> = all_cases().into_iter().filter(|c| a.op.as_deref().is_none_or(|op| c.op == op)).collect();
+    if cases.is_empty() {
+        let mut ops: Vec<_> = all_cases().iter().map(|c| c.op).collect();
+        ops.dedup();
+        return Err(Error::Other(format!("no gradient check for op `{}`; known ops: {}", a.op.unwrap_or_default(), ops.join(", "))));
+    }
+    let mut rows = Vec::new();
+    let mut tables = Vec::new();
+    for case in &cases {
+        let report = case.check()?;
+        for inp in &report.inputs {
+            rows.push(Row {
+                op: case.op.to_string(),
+                variant: case.variant.clone(),
+                input: inp.name.clone(),
+                shape: inp.shape.clone(),
+                max_abs_err: inp.max_abs_err,
+                max_rel_err: inp.max_rel_err,
+                ok: inp.passed,
+            });
+        }
+        if a.worst > 0 && !report.passed() {
+            tables.push(format!("{} ({})\n{}", case.op, case.variant, report.table()));
+        }
+    }
+    let passed = rows.iter().filter(|r| r.ok).count();
+    let failed = rows.len() - passed;
+    if a.json {
+        let out = serde_json::json!({ "rows": rows, "passed": passed, "failed": failed });
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Other(e.to_string()))?);
+    } else {
+        println!("{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  {}", "op", "variant", "input", "shape", "max abs err", "max rel err", "result");
+        for r in &rows {
+            println!(
+                "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}",
+                r.op,
+                r.variant,
+                r.input,
+                format!("{:?}", r.shape),
+                r.max_abs_err,
+                r.max_rel_err,
+                if r.ok { "OK" } else { "FAIL" }
+            );
+        }
+        for t in tables {
+            println!("\n{t}");
+        }
+        println!("{passed} passed, {failed} failed");
+    }
+    Ok(if failed == 0 { 0 } else { 1 })
+}

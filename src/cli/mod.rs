@@ -1,0 +1,26 @@
+//! The `cosmograd` command line: one binary, one subcommand per job.
+
+mod gradcheck;
+
+use crate::error::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "cosmograd", version, about = "Hand-written autodiff, CPU kernels and cosmology models")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every op's gradient against f64 central finite differences.
+    Gradcheck(gradcheck::Args),
+}
+
+/// Runs a parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Gradcheck(a) => gradcheck::run(a),
+    }
+}

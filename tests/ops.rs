@@ -1,0 +1,10 @@
+//! Integration tests of the engine core: one binary, one module per area.
+
+#[path = "ops/gradcheck.rs"]
+mod gradcheck;
+#[path = "ops/kernels.rs"]
+mod kernels;
+#[path = "ops/precision.rs"]
+mod precision;
+#[path = "ops/tape.rs"]
+mod tape;
