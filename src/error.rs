@@ -56,10 +56,7 @@ impl Error {
         }
     }
     pub fn invalid(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::Invalid {
-            op,
-            msg: msg.into(),
-        }
+        Error::Invalid { op, msg: msg.into() }
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {

@@ -7,7 +7,7 @@
 //! when |analytic − numeric| ≤ atol + rtol·|numeric|.
 
 use crate::autodiff::{Tape, Var};
-use crate::backend::{Cpu, Backend};
+use crate::backend::{Backend, Cpu};
 use crate::error::Result;
 use crate::tensor::Tensor;
 use ndarray::{ArrayD, Dimension};
@@ -27,11 +27,19 @@ pub struct CheckInput {
 impl CheckInput {
     /// An input whose gradient is checked.
     pub fn wrt(name: &str, value: ArrayD<f64>) -> Self {
-        CheckInput { name: name.into(), value, grad: true }
+        CheckInput {
+            name: name.into(),
+            value,
+            grad: true,
+        }
     }
     /// Data the function reads but is not differentiated in (targets, labels).
     pub fn data(name: &str, value: ArrayD<f64>) -> Self {
-        CheckInput { name: name.into(), value, grad: false }
+        CheckInput {
+            name: name.into(),
+            value,
+            grad: false,
+        }
     }
 }
 
@@ -50,7 +58,14 @@ pub struct GradcheckOptions {
 
 impl Default for GradcheckOptions {
     fn default() -> Self {
-        GradcheckOptions { eps: 1e-6, atol: 1e-5, rtol: 1e-3, top: 5, training: true, seed: 7 }
+        GradcheckOptions {
+            eps: 1e-6,
+            atol: 1e-5,
+            rtol: 1e-3,
+            top: 5,
+            training: true,
+            seed: 7,
+        }
     }
 }
 
@@ -100,7 +115,10 @@ impl Report {
                 inp.max_rel_err,
                 if inp.passed { "OK" } else { "FAIL" }
             );
-            s += &format!("  {:<16} {:>14} {:>14} {:>10} {:>10}\n", "index", "numeric", "analytic", "abs err", "rel err");
+            s += &format!(
+                "  {:<16} {:>14} {:>14} {:>10} {:>10}\n",
+                "index", "numeric", "analytic", "abs err", "rel err"
+            );
             for e in &inp.worst {
                 s += &format!(
                     "  {:<16} {:>14.7e} {:>14.7e} {:>10.2e} {:>10.2e}\n",
@@ -199,7 +217,14 @@ pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions)
         let max_rel_err = entries.iter().map(|e| e.rel_err).fold(0.0, f64::max);
         entries.sort_by(|a, b| b.ratio.total_cmp(&a.ratio));
         entries.truncate(opts.top);
-        reports.push(InputReport { name: inp.name.clone(), shape: inp.value.shape().to_vec(), max_abs_err, max_rel_err, passed, worst: entries });
+        reports.push(InputReport {
+            name: inp.name.clone(),
+            shape: inp.value.shape().to_vec(),
+            max_abs_err,
+            max_rel_err,
+            passed,
+            worst: entries,
+        });
     }
     Ok(Report { inputs: reports })
 }

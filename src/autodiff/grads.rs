@@ -18,8 +18,12 @@ impl<B: Backend> Grads<B> {
     }
     /// ∂E/∂v, as an error if v did not receive one.
     pub fn wrt(&self, v: Var<'_, B>) -> Result<&Tensor<B>> {
-        self.get(v)
-            .ok_or_else(|| Error::Tape(format!("no gradient for node {}: it does not require grad, or the loss does not depend on it", v.id)))
+        self.get(v).ok_or_else(|| {
+            Error::Tape(format!(
+                "no gradient for node {}: it does not require grad, or the loss does not depend on it",
+                v.id
+            ))
+        })
     }
     /// The gradient of the parameter registered under `name`.
     pub fn param(&self, name: &str) -> Option<&Tensor<B>> {
@@ -27,7 +31,10 @@ impl<B: Backend> Grads<B> {
     }
     /// Names of the parameters that received a gradient.
     pub fn param_names(&self) -> impl Iterator<Item = &str> {
-        self.params.iter().filter(|(_, &id)| self.grads[id].is_some()).map(|(n, _)| n.as_str())
+        self.params
+            .iter()
+            .filter(|(_, &id)| self.grads[id].is_some())
+            .map(|(n, _)| n.as_str())
     }
     pub fn by_id(&self, id: usize) -> Option<&Tensor<B>> {
         self.grads.get(id).and_then(|g| g.as_ref())

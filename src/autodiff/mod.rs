@@ -4,8 +4,8 @@
 //! [`Tape::backward`] walks the nodes in reverse and calls each rule with the gradient that
 //! arrived at its output, summing contributions where a value feeds several consumers.
 
-mod grads;
 pub mod gradcheck;
+mod grads;
 mod tape;
 mod var;
 

@@ -149,7 +149,10 @@ impl<B: Backend> Tape<B> {
     fn push(&self, node: Node<B>) -> Var<'_, B> {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(node);
-        Var { tape: self, id: nodes.len() - 1 }
+        Var {
+            tape: self,
+            id: nodes.len() - 1,
+        }
     }
 
     /// Data that needs no gradient.
@@ -222,7 +225,13 @@ impl<B: Backend> Tape<B> {
     fn check_finite(&self, op: &str, node: usize, pass: &'static str, t: &Tensor<B>) -> Result<()> {
         let count = self.backend.count_nonfinite(t.storage());
         if count > 0 {
-            return Err(Error::NonFinite { op: op.to_string(), node, pass, count, len: t.numel() });
+            return Err(Error::NonFinite {
+                op: op.to_string(),
+                node,
+                pass,
+                count,
+                len: t.numel(),
+            });
         }
         Ok(())
     }
@@ -249,7 +258,12 @@ impl<B: Backend> Tape<B> {
     /// Reverse pass from a scalar loss: ∂loss/∂v for every leaf v that requires a gradient.
     pub fn backward(&self, loss: Var<'_, B>) -> Result<Grads<B>> {
         if loss.numel() != 1 {
-            return Err(Error::shape("backward", &loss.shape(), &[1], "backward needs a scalar loss; use backward_with for a seed gradient"));
+            return Err(Error::shape(
+                "backward",
+                &loss.shape(),
+                &[1],
+                "backward needs a scalar loss; use backward_with for a seed gradient",
+            ));
         }
         let seed = Tensor::full(&self.backend, &loss.shape(), 1.0);
         self.backward_with(loss, seed, None)
@@ -269,7 +283,12 @@ impl<B: Backend> Tape<B> {
             return Err(Error::BackwardTwice);
         }
         if seed.shape() != output.shape().as_slice() {
-            return Err(Error::shape("backward", seed.shape(), &output.shape(), "the seed gradient must have the output's shape"));
+            return Err(Error::shape(
+                "backward",
+                seed.shape(),
+                &output.shape(),
+                "the seed gradient must have the output's shape",
+            ));
         }
         let nodes = self.nodes.borrow();
         let mut grads: Vec<Option<Tensor<B>>> = vec![None; nodes.len()];
@@ -277,7 +296,9 @@ impl<B: Backend> Tape<B> {
         let b = &self.backend;
         for id in (0..=output.id).rev() {
             let node = &nodes[id];
-            let Some(rule) = node.rule.as_ref() else { continue };
+            let Some(rule) = node.rule.as_ref() else {
+                continue;
+            };
             let Some(g) = grads[id].clone() else { continue };
             if let Some(o) = observer.as_deref_mut() {
                 o.visit(self, id, &g);
@@ -331,7 +352,10 @@ impl<B: Backend> Tape<B> {
                 grads[id] = None;
             }
         }
-        Ok(Grads { grads, params: self.params.borrow().clone() })
+        Ok(Grads {
+            grads,
+            params: self.params.borrow().clone(),
+        })
     }
 }
 

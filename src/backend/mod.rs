@@ -39,24 +39,10 @@ pub trait Backend: Clone + Send + Sync + 'static {
     /// y = f(x) for a pointwise function f.
     fn unary(&self, op: UnaryOp, x: &Self::Storage) -> Self::Storage;
     /// ∂E/∂x = ∂E/∂y · f'(x), given x, y = f(x) and ∂E/∂y (each f uses whichever is cheaper).
-    fn unary_backward(
-        &self,
-        op: UnaryOp,
-        x: &Self::Storage,
-        y: &Self::Storage,
-        grad: &Self::Storage,
-    ) -> Self::Storage;
+    fn unary_backward(&self, op: UnaryOp, x: &Self::Storage, y: &Self::Storage, grad: &Self::Storage) -> Self::Storage;
     /// out[i] = a[ia(i)] ∘ b[ib(i)] for i < len, where each operand is read through its
     /// [`Bcast`] index map.
-    fn binary(
-        &self,
-        op: BinaryOp,
-        a: &Self::Storage,
-        a_map: Bcast,
-        b: &Self::Storage,
-        b_map: Bcast,
-        len: usize,
-    ) -> Self::Storage;
+    fn binary(&self, op: BinaryOp, a: &Self::Storage, a_map: Bcast, b: &Self::Storage, b_map: Bcast, len: usize) -> Self::Storage;
     /// The adjoint of reading through `map`: sums `grad` (length `len`) into an operand of
     /// length `map.mid` (out[j] = Σ_{i: map(i)=j} grad[i]).
     fn reduce_bcast(&self, grad: &Self::Storage, map: Bcast, len: usize) -> Self::Storage;
@@ -73,14 +59,7 @@ pub trait Backend: Clone + Send + Sync + 'static {
     fn concat(&self, parts: &[(&Self::Storage, usize)], outer: usize) -> Self::Storage;
     /// The adjoint of `concat` for one part: from x viewed as [outer, block], the columns
     /// `start .. start + len` → [outer, len].
-    fn slice_block(
-        &self,
-        x: &Self::Storage,
-        outer: usize,
-        block: usize,
-        start: usize,
-        len: usize,
-    ) -> Self::Storage;
+    fn slice_block(&self, x: &Self::Storage, outer: usize, block: usize, start: usize, len: usize) -> Self::Storage;
 
     // ---- linear algebra (backend/cpu/matmul.rs) ----
     /// C[m, n] = op(A) op(B), op = identity or transpose, A stored as [m, k] (or [k, m] when
@@ -92,14 +71,7 @@ pub trait Backend: Clone + Send + Sync + 'static {
     fn softmax_rows(&self, x: &Self::Storage, rows: usize, cols: usize, log: bool) -> Self::Storage;
     /// Backward of `softmax_rows` from its saved output y:
     /// softmax: g_x = y ⊙ (g − Σ_j g_j y_j); log-softmax: g_x = g − eʸ Σ_j g_j.
-    fn softmax_rows_backward(
-        &self,
-        y: &Self::Storage,
-        grad: &Self::Storage,
-        rows: usize,
-        cols: usize,
-        log: bool,
-    ) -> Self::Storage;
+    fn softmax_rows_backward(&self, y: &Self::Storage, grad: &Self::Storage, rows: usize, cols: usize, log: bool) -> Self::Storage;
 
     // ---- losses (backend/cpu/loss.rs, backend/cpu/gmm_nll.rs) ----
     /// Per-element loss ℓ(pred, target).
@@ -132,14 +104,7 @@ pub trait Backend: Clone + Send + Sync + 'static {
 
     // ---- optimisers (backend/cpu/optim.rs) ----
     /// One Adam/AdamW step in place on p, m, v.
-    fn adam_update(
-        &self,
-        p: &mut Self::Storage,
-        m: &mut Self::Storage,
-        v: &mut Self::Storage,
-        grad: &Self::Storage,
-        h: AdamStep,
-    );
+    fn adam_update(&self, p: &mut Self::Storage, m: &mut Self::Storage, v: &mut Self::Storage, grad: &Self::Storage, h: AdamStep);
     /// One SGD step (momentum, weight decay) in place on p and the velocity.
     fn sgd_update(&self, p: &mut Self::Storage, velocity: &mut Self::Storage, grad: &Self::Storage, h: SgdStep);
 

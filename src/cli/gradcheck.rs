@@ -29,11 +29,18 @@ struct Row {
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    let cases: Vec<_> = all_cases().into_iter().filter(|c| a.op.as_deref().is_none_or(|op| c.op == op)).collect();
+    let cases: Vec<_> = all_cases()
+        .into_iter()
+        .filter(|c| a.op.as_deref().is_none_or(|op| c.op == op))
+        .collect();
     if cases.is_empty() {
         let mut ops: Vec<_> = all_cases().iter().map(|c| c.op).collect();
         ops.dedup();
-        return Err(Error::Other(format!("no gradient check for op `{}`; known ops: {}", a.op.unwrap_or_default(), ops.join(", "))));
+        return Err(Error::Other(format!(
+            "no gradient check for op `{}`; known ops: {}",
+            a.op.unwrap_or_default(),
+            ops.join(", ")
+        )));
     }
     let mut rows = Vec::new();
     let mut tables = Vec::new();
@@ -60,7 +67,10 @@ pub fn run(a: Args) -> Result<i32> {
         let out = serde_json::json!({ "rows": rows, "passed": passed, "failed": failed });
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Other(e.to_string()))?);
     } else {
-        println!("{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  {}", "op", "variant", "input", "shape", "max abs err", "max rel err", "result");
+        println!(
+            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  {}",
+            "op", "variant", "input", "shape", "max abs err", "max rel err", "result"
+        );
         for r in &rows {
             println!(
                 "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}",

@@ -70,7 +70,8 @@ pub fn binary<'t, B: Backend>(op: BinaryOp, a: Var<'t, B>, b: Var<'t, B>) -> Res
     let (shape, a_map, b_map) = broadcast_maps(name, ta.shape(), tb.shape())?;
     let len = shape.iter().product();
     let out = a.backend().binary(op, ta.storage(), a_map, tb.storage(), b_map, len);
-    a.tape.record(Binary { op, a_map, b_map }, &[a, b], Tensor::from_storage(out, shape))
+    a.tape
+        .record(Binary { op, a_map, b_map }, &[a, b], Tensor::from_storage(out, shape))
 }
 
 impl<'t, B: Backend> Var<'t, B> {

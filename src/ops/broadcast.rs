@@ -41,7 +41,10 @@ pub fn broadcast_maps(op: &'static str, a: &[usize], b: &[usize]) -> Result<(Vec
                 "unsupported broadcast: the smaller operand must be a scalar or match one contiguous block of dimensions (per-feature, per-channel)",
             ));
         }
-        Ok(Bcast { mid: out[lo..=hi].iter().product(), inner: out[hi + 1..].iter().product() })
+        Ok(Bcast {
+            mid: out[lo..=hi].iter().product(),
+            inner: out[hi + 1..].iter().product(),
+        })
     };
     Ok((out.clone(), map(&pa)?, map(&pb)?))
 }

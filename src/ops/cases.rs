@@ -57,7 +57,13 @@ pub struct Case {
 
 impl Case {
     pub fn new(op: &'static str, variant: impl Into<String>, inputs: Vec<CheckInput>, body: Body) -> Self {
-        Case { op, variant: variant.into(), inputs, body, opts: GradcheckOptions::default() }
+        Case {
+            op,
+            variant: variant.into(),
+            inputs,
+            body,
+            opts: GradcheckOptions::default(),
+        }
     }
     /// Runs the f64 gradient check.
     pub fn check(&self) -> Result<Report> {
@@ -89,7 +95,11 @@ impl Case {
             .iter()
             .zip(&vars)
             .filter(|(i, _)| i.grad)
-            .map(|(i, v)| g.get(*v).map(|g| g.to_vec_f64(&backend)).unwrap_or_else(|| vec![0.0; i.value.len()]))
+            .map(|(i, v)| {
+                g.get(*v)
+                    .map(|g| g.to_vec_f64(&backend))
+                    .unwrap_or_else(|| vec![0.0; i.value.len()])
+            })
             .collect();
         Ok((y, grads))
     }
@@ -153,7 +163,11 @@ pub fn all_cases() -> Vec<Case> {
     ] {
         for op in ["add", "sub", "mul", "div"] {
             let a = g.away_from_zero(&sa);
-            let b = if op == "div" { g.uniform(&sb, 0.5, 2.0) } else { g.away_from_zero(&sb) };
+            let b = if op == "div" {
+                g.uniform(&sb, 0.5, 2.0)
+            } else {
+                g.away_from_zero(&sb)
+            };
             let body = match op {
                 "add" => body!(|_t, x| x[0].add(x[1])),
                 "sub" => body!(|_t, x| x[0].sub(x[1])),
@@ -164,27 +178,92 @@ pub fn all_cases() -> Vec<Case> {
         }
     }
     // A value used twice: gradients from both uses are summed.
-    c.push(Case::new("mul", "x·x (reuse)", vec![w("x", g.away_from_zero(&[3, 3]))], body!(|_t, x| x[0].mul(x[0]))));
+    c.push(Case::new(
+        "mul",
+        "x·x (reuse)",
+        vec![w("x", g.away_from_zero(&[3, 3]))],
+        body!(|_t, x| x[0].mul(x[0])),
+    ));
 
     // Pointwise maps.
     let shape = [3, 7];
     let pos = |g: &mut Gen| g.uniform(&shape, 0.5, 2.0);
-    c.push(Case::new("neg", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].neg())));
-    c.push(Case::new("add_scalar", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].add_scalar(0.7))));
-    c.push(Case::new("mul_scalar", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].mul_scalar(-1.3))));
-    c.push(Case::new("exp", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].exp())));
+    c.push(Case::new(
+        "neg",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].neg()),
+    ));
+    c.push(Case::new(
+        "add_scalar",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].add_scalar(0.7)),
+    ));
+    c.push(Case::new(
+        "mul_scalar",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].mul_scalar(-1.3)),
+    ));
+    c.push(Case::new(
+        "exp",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].exp()),
+    ));
     c.push(Case::new("log", "3×7", vec![w("x", pos(&mut g))], body!(|_t, x| x[0].log())));
     c.push(Case::new("sqrt", "3×7", vec![w("x", pos(&mut g))], body!(|_t, x| x[0].sqrt())));
     c.push(Case::new("powf", "p=2.5", vec![w("x", pos(&mut g))], body!(|_t, x| x[0].powf(2.5))));
     c.push(Case::new("powf", "p=-1", vec![w("x", pos(&mut g))], body!(|_t, x| x[0].powf(-1.0))));
-    c.push(Case::new("square", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].square())));
-    c.push(Case::new("abs", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].abs())));
-    c.push(Case::new("relu", "3×7", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].relu())));
-    c.push(Case::new("leaky_relu", "α=0.2", vec![w("x", g.away_from_zero(&shape))], body!(|_t, x| x[0].leaky_relu(0.2))));
-    c.push(Case::new("sigmoid", "3×7", vec![w("x", g.uniform(&shape, -3.0, 3.0))], body!(|_t, x| x[0].sigmoid())));
-    c.push(Case::new("tanh", "3×7", vec![w("x", g.uniform(&shape, -2.0, 2.0))], body!(|_t, x| x[0].tanh())));
-    c.push(Case::new("softplus", "3×7", vec![w("x", g.uniform(&shape, -4.0, 4.0))], body!(|_t, x| x[0].softplus())));
-    c.push(Case::new("relu", "size 1", vec![w("x", g.away_from_zero(&[1]))], body!(|_t, x| x[0].relu())));
+    c.push(Case::new(
+        "square",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].square()),
+    ));
+    c.push(Case::new(
+        "abs",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].abs()),
+    ));
+    c.push(Case::new(
+        "relu",
+        "3×7",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].relu()),
+    ));
+    c.push(Case::new(
+        "leaky_relu",
+        "α=0.2",
+        vec![w("x", g.away_from_zero(&shape))],
+        body!(|_t, x| x[0].leaky_relu(0.2)),
+    ));
+    c.push(Case::new(
+        "sigmoid",
+        "3×7",
+        vec![w("x", g.uniform(&shape, -3.0, 3.0))],
+        body!(|_t, x| x[0].sigmoid()),
+    ));
+    c.push(Case::new(
+        "tanh",
+        "3×7",
+        vec![w("x", g.uniform(&shape, -2.0, 2.0))],
+        body!(|_t, x| x[0].tanh()),
+    ));
+    c.push(Case::new(
+        "softplus",
+        "3×7",
+        vec![w("x", g.uniform(&shape, -4.0, 4.0))],
+        body!(|_t, x| x[0].softplus()),
+    ));
+    c.push(Case::new(
+        "relu",
+        "size 1",
+        vec![w("x", g.away_from_zero(&[1]))],
+        body!(|_t, x| x[0].relu()),
+    ));
 
     // Linear algebra.
     for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -197,48 +276,170 @@ pub fn all_cases() -> Vec<Case> {
             (false, true) => body!(|_t, x| crate::ops::matmul::matmul_t(x[0], x[1], false, true)),
             (true, true) => body!(|_t, x| crate::ops::matmul::matmul_t(x[0], x[1], true, true)),
         };
-        c.push(Case::new("matmul", format!("A{}·B{}", if ta { "ᵀ" } else { "" }, if tb { "ᵀ" } else { "" }), vec![w("a", a), w("b", b)], body));
+        c.push(Case::new(
+            "matmul",
+            format!("A{}·B{}", if ta { "ᵀ" } else { "" }, if tb { "ᵀ" } else { "" }),
+            vec![w("a", a), w("b", b)],
+            body,
+        ));
     }
-    c.push(Case::new("matmul", "1×1·1×1", vec![w("a", g.uniform(&[1, 1], -1.0, 1.0)), w("b", g.uniform(&[1, 1], -1.0, 1.0))], body!(|_t, x| x[0].matmul(x[1]))));
+    c.push(Case::new(
+        "matmul",
+        "1×1·1×1",
+        vec![w("a", g.uniform(&[1, 1], -1.0, 1.0)), w("b", g.uniform(&[1, 1], -1.0, 1.0))],
+        body!(|_t, x| x[0].matmul(x[1])),
+    ));
     for (n, fin, fout) in [(4, 5, 3), (1, 1, 1), (7, 3, 6)] {
         c.push(Case::new(
             "linear",
             format!("{n}×{fin}→{fout}"),
-            vec![w("h", g.uniform(&[n, fin], -1.0, 1.0)), w("V", g.uniform(&[fout, fin], -1.0, 1.0)), w("T", g.uniform(&[fout], -1.0, 1.0))],
+            vec![
+                w("h", g.uniform(&[n, fin], -1.0, 1.0)),
+                w("V", g.uniform(&[fout, fin], -1.0, 1.0)),
+                w("T", g.uniform(&[fout], -1.0, 1.0)),
+            ],
             body!(|_t, x| x[0].linear(x[1], Some(x[2]))),
         ));
     }
-    c.push(Case::new("linear", "no bias", vec![w("h", g.uniform(&[3, 4], -1.0, 1.0)), w("V", g.uniform(&[2, 4], -1.0, 1.0))], body!(|_t, x| x[0].linear(x[1], None))));
+    c.push(Case::new(
+        "linear",
+        "no bias",
+        vec![w("h", g.uniform(&[3, 4], -1.0, 1.0)), w("V", g.uniform(&[2, 4], -1.0, 1.0))],
+        body!(|_t, x| x[0].linear(x[1], None)),
+    ));
 
     // Shapes.
-    c.push(Case::new("reshape", "2×3×4→6×4", vec![w("x", g.uniform(&[2, 3, 4], -1.0, 1.0))], body!(|_t, x| x[0].reshape(&[6, 4])?.mul(x[0].reshape(&[6, 4])?))));
-    c.push(Case::new("flatten", "2×3×2×2", vec![w("x", g.uniform(&[2, 3, 2, 2], -1.0, 1.0))], body!(|_t, x| x[0].flatten()?.square())));
-    c.push(Case::new("transpose", "3×5", vec![w("x", g.uniform(&[3, 5], -1.0, 1.0))], body!(|_t, x| x[0].transpose2d())));
-    c.push(Case::new("concat", "axis 1 (channels)", vec![w("a", g.uniform(&[2, 3, 2, 2], -1.0, 1.0)), w("b", g.uniform(&[2, 1, 2, 2], -1.0, 1.0))], body!(|_t, x| x[0].concat(x[1], 1))));
-    c.push(Case::new("concat", "axis 0", vec![w("a", g.uniform(&[1, 3], -1.0, 1.0)), w("b", g.uniform(&[2, 3], -1.0, 1.0))], body!(|_t, x| x[0].concat(x[1], 0))));
-    c.push(Case::new("concat", "last axis", vec![w("a", g.uniform(&[2, 3], -1.0, 1.0)), w("b", g.uniform(&[2, 2], -1.0, 1.0))], body!(|_t, x| x[0].concat(x[1], 1))));
+    c.push(Case::new(
+        "reshape",
+        "2×3×4→6×4",
+        vec![w("x", g.uniform(&[2, 3, 4], -1.0, 1.0))],
+        body!(|_t, x| x[0].reshape(&[6, 4])?.mul(x[0].reshape(&[6, 4])?)),
+    ));
+    c.push(Case::new(
+        "flatten",
+        "2×3×2×2",
+        vec![w("x", g.uniform(&[2, 3, 2, 2], -1.0, 1.0))],
+        body!(|_t, x| x[0].flatten()?.square()),
+    ));
+    c.push(Case::new(
+        "transpose",
+        "3×5",
+        vec![w("x", g.uniform(&[3, 5], -1.0, 1.0))],
+        body!(|_t, x| x[0].transpose2d()),
+    ));
+    c.push(Case::new(
+        "concat",
+        "axis 1 (channels)",
+        vec![
+            w("a", g.uniform(&[2, 3, 2, 2], -1.0, 1.0)),
+            w("b", g.uniform(&[2, 1, 2, 2], -1.0, 1.0)),
+        ],
+        body!(|_t, x| x[0].concat(x[1], 1)),
+    ));
+    c.push(Case::new(
+        "concat",
+        "axis 0",
+        vec![w("a", g.uniform(&[1, 3], -1.0, 1.0)), w("b", g.uniform(&[2, 3], -1.0, 1.0))],
+        body!(|_t, x| x[0].concat(x[1], 0)),
+    ));
+    c.push(Case::new(
+        "concat",
+        "last axis",
+        vec![w("a", g.uniform(&[2, 3], -1.0, 1.0)), w("b", g.uniform(&[2, 2], -1.0, 1.0))],
+        body!(|_t, x| x[0].concat(x[1], 1)),
+    ));
 
     // Reductions.
-    c.push(Case::new("sum", "all", vec![w("x", g.uniform(&[3, 4], -1.0, 1.0))], body!(|_t, x| x[0].sum())));
-    c.push(Case::new("mean", "all", vec![w("x", g.uniform(&[3, 4, 5], -1.0, 1.0))], body!(|_t, x| x[0].mean())));
-    c.push(Case::new("sum", "axis 1", vec![w("x", g.uniform(&[3, 4, 5], -1.0, 1.0))], body!(|_t, x| x[0].sum_axis(1, false))));
-    c.push(Case::new("mean", "axis 0 keepdim", vec![w("x", g.uniform(&[3, 4], -1.0, 1.0))], body!(|_t, x| x[0].mean_axis(0, true))));
-    c.push(Case::new("mean", "last axis", vec![w("x", g.uniform(&[2, 3, 5], -1.0, 1.0))], body!(|_t, x| x[0].mean_axis(2, false))));
+    c.push(Case::new(
+        "sum",
+        "all",
+        vec![w("x", g.uniform(&[3, 4], -1.0, 1.0))],
+        body!(|_t, x| x[0].sum()),
+    ));
+    c.push(Case::new(
+        "mean",
+        "all",
+        vec![w("x", g.uniform(&[3, 4, 5], -1.0, 1.0))],
+        body!(|_t, x| x[0].mean()),
+    ));
+    c.push(Case::new(
+        "sum",
+        "axis 1",
+        vec![w("x", g.uniform(&[3, 4, 5], -1.0, 1.0))],
+        body!(|_t, x| x[0].sum_axis(1, false)),
+    ));
+    c.push(Case::new(
+        "mean",
+        "axis 0 keepdim",
+        vec![w("x", g.uniform(&[3, 4], -1.0, 1.0))],
+        body!(|_t, x| x[0].mean_axis(0, true)),
+    ));
+    c.push(Case::new(
+        "mean",
+        "last axis",
+        vec![w("x", g.uniform(&[2, 3, 5], -1.0, 1.0))],
+        body!(|_t, x| x[0].mean_axis(2, false)),
+    ));
 
     // Softmax.
     for (variant, shape) in [("4×5", vec![4, 5]), ("1×1", vec![1, 1]), ("2×3×7", vec![2, 3, 7])] {
-        c.push(Case::new("softmax", variant, vec![w("x", g.uniform(&shape, -3.0, 3.0))], body!(|_t, x| x[0].softmax())));
-        c.push(Case::new("log_softmax", variant, vec![w("x", g.uniform(&shape, -3.0, 3.0))], body!(|_t, x| x[0].log_softmax())));
+        c.push(Case::new(
+            "softmax",
+            variant,
+            vec![w("x", g.uniform(&shape, -3.0, 3.0))],
+            body!(|_t, x| x[0].softmax()),
+        ));
+        c.push(Case::new(
+            "log_softmax",
+            variant,
+            vec![w("x", g.uniform(&shape, -3.0, 3.0))],
+            body!(|_t, x| x[0].log_softmax()),
+        ));
     }
 
     // Losses.
-    c.push(Case::new("mse", "3×4", vec![w("pred", g.uniform(&[3, 4], -1.0, 1.0)), w("target", g.uniform(&[3, 4], -1.0, 1.0))], body!(|_t, x| loss::mse(x[0], x[1]))));
-    c.push(Case::new("bce", "mean", vec![w("p", g.uniform(&[5, 3], 0.05, 0.95)), data("t", g.bits(&[5, 3]))], body!(|_t, x| loss::bce(x[0], x[1], Reduction::Mean))));
-    c.push(Case::new("bce", "soft targets, sum", vec![w("p", g.uniform(&[7], 0.05, 0.95)), data("t", g.uniform(&[7], 0.0, 1.0))], body!(|_t, x| loss::bce(x[0], x[1], Reduction::Sum))));
-    c.push(Case::new("bce_with_logits", "mean", vec![w("x", g.uniform(&[4, 3], -5.0, 5.0)), data("t", g.bits(&[4, 3]))], body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::Mean))));
-    c.push(Case::new("bce_with_logits", "per element", vec![w("x", g.uniform(&[6], -30.0, 30.0)), data("t", g.uniform(&[6], 0.0, 1.0))], body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::None))));
-    c.push(Case::new("cross_entropy", "4×5 labels", vec![w("logits", g.uniform(&[4, 5], -2.0, 2.0))], body!(|_t, x| loss::cross_entropy(x[0], &[0, 4, 2, 2]))));
-    c.push(Case::new("cross_entropy", "soft targets", vec![w("logits", g.uniform(&[3, 4], -2.0, 2.0)), data("t", g.simplex(3, 4))], body!(|_t, x| loss::cross_entropy_soft(x[0], x[1]))));
+    c.push(Case::new(
+        "mse",
+        "3×4",
+        vec![w("pred", g.uniform(&[3, 4], -1.0, 1.0)), w("target", g.uniform(&[3, 4], -1.0, 1.0))],
+        body!(|_t, x| loss::mse(x[0], x[1])),
+    ));
+    c.push(Case::new(
+        "bce",
+        "mean",
+        vec![w("p", g.uniform(&[5, 3], 0.05, 0.95)), data("t", g.bits(&[5, 3]))],
+        body!(|_t, x| loss::bce(x[0], x[1], Reduction::Mean)),
+    ));
+    c.push(Case::new(
+        "bce",
+        "soft targets, sum",
+        vec![w("p", g.uniform(&[7], 0.05, 0.95)), data("t", g.uniform(&[7], 0.0, 1.0))],
+        body!(|_t, x| loss::bce(x[0], x[1], Reduction::Sum)),
+    ));
+    c.push(Case::new(
+        "bce_with_logits",
+        "mean",
+        vec![w("x", g.uniform(&[4, 3], -5.0, 5.0)), data("t", g.bits(&[4, 3]))],
+        body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::Mean)),
+    ));
+    c.push(Case::new(
+        "bce_with_logits",
+        "per element",
+        vec![w("x", g.uniform(&[6], -30.0, 30.0)), data("t", g.uniform(&[6], 0.0, 1.0))],
+        body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::None)),
+    ));
+    c.push(Case::new(
+        "cross_entropy",
+        "4×5 labels",
+        vec![w("logits", g.uniform(&[4, 5], -2.0, 2.0))],
+        body!(|_t, x| loss::cross_entropy(x[0], &[0, 4, 2, 2])),
+    ));
+    c.push(Case::new(
+        "cross_entropy",
+        "soft targets",
+        vec![w("logits", g.uniform(&[3, 4], -2.0, 2.0)), data("t", g.simplex(3, 4))],
+        body!(|_t, x| loss::cross_entropy_soft(x[0], x[1])),
+    ));
 
     // The mixture NLL: diagonal and isotropic σ, each σ parameterisation, D = 1 and D = 6.
     for (variant, n, k, d, iso, sigma) in [
@@ -255,11 +456,21 @@ pub fn all_cases() -> Vec<Case> {
             data("y", g.uniform(&[n, d], -1.0, 1.0)),
         ];
         let opts = GmmOptions { isotropic: iso, sigma };
-        c.push(Case::new("gmm_nll", variant, inputs, body!(move |_t, x| crate::ops::gmm_nll::gmm_nll(x[0], x[1], x[2], x[3], opts))));
+        c.push(Case::new(
+            "gmm_nll",
+            variant,
+            inputs,
+            body!(move |_t, x| crate::ops::gmm_nll::gmm_nll(x[0], x[1], x[2], x[3], opts)),
+        ));
     }
 
     // Dropout (training mode, fixed seed: the mask is the same in every evaluation).
-    c.push(Case::new("dropout", "p=0.3", vec![w("x", g.uniform(&[4, 9], -1.0, 1.0))], body!(|_t, x| x[0].dropout(0.3))));
+    c.push(Case::new(
+        "dropout",
+        "p=0.3",
+        vec![w("x", g.uniform(&[4, 9], -1.0, 1.0))],
+        body!(|_t, x| x[0].dropout(0.3)),
+    ));
 
     c
 }

@@ -26,7 +26,10 @@ pub struct GmmOptions {
 
 impl Default for GmmOptions {
     fn default() -> Self {
-        GmmOptions { isotropic: false, sigma: SigmaParam::Softplus { floor: 1e-3 } }
+        GmmOptions {
+            isotropic: false,
+            sigma: SigmaParam::Softplus { floor: 1e-3 },
+        }
     }
 }
 
@@ -41,7 +44,12 @@ impl<B: Backend> BackwardRule<B> for GmmNll<B> {
         "gmm_nll"
     }
     fn detail(&self) -> String {
-        format!("K={} D={}{}", self.dims.k, self.dims.d, if self.dims.isotropic { " isotropic" } else { "" })
+        format!(
+            "K={} D={}{}",
+            self.dims.k,
+            self.dims.d,
+            if self.dims.isotropic { " isotropic" } else { "" }
+        )
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let inp = GmmInputs {
@@ -70,17 +78,30 @@ pub fn gmm_nll<'t, B: Backend>(
     }
     let (n, k, d) = (sl[0], sl[1], sy[1]);
     if sy[0] != n || k == 0 || d == 0 {
-        return Err(Error::shape("gmm_nll", &sl, &sy, "logits and targets must share N, with K ≥ 1 and D ≥ 1"));
+        return Err(Error::shape(
+            "gmm_nll",
+            &sl,
+            &sy,
+            "logits and targets must share N, with K ≥ 1 and D ≥ 1",
+        ));
     }
     if sm != [n, k, d] {
         return Err(Error::shape("gmm_nll", &sm, &[n, k, d], "means must be [N, K, D]"));
     }
     let want_s: Vec<usize> = if opts.isotropic { vec![n, k] } else { vec![n, k, d] };
     if ss != want_s {
-        return Err(Error::shape("gmm_nll", &ss, &want_s, "raw sigmas must be [N, K] (isotropic) or [N, K, D]"));
+        return Err(Error::shape(
+            "gmm_nll",
+            &ss,
+            &want_s,
+            "raw sigmas must be [N, K] (isotropic) or [N, K, D]",
+        ));
     }
     if target.requires_grad() {
-        return Err(Error::invalid("gmm_nll", "the targets are data and take no gradient; pass them as an input (tape.input)"));
+        return Err(Error::invalid(
+            "gmm_nll",
+            "the targets are data and take no gradient; pass them as an input (tape.input)",
+        ));
     }
     let floor = match opts.sigma {
         SigmaParam::Softplus { floor } | SigmaParam::Exp { floor } => floor,
@@ -88,9 +109,24 @@ pub fn gmm_nll<'t, B: Backend>(
     if !(floor >= 0.0) {
         return Err(Error::invalid("gmm_nll", format!("sigma floor must be ≥ 0, got {floor}")));
     }
-    let dims = GmmDims { n, k, d, isotropic: opts.isotropic, sigma: opts.sigma };
+    let dims = GmmDims {
+        n,
+        k,
+        d,
+        isotropic: opts.isotropic,
+        sigma: opts.sigma,
+    };
     let (vl, vm, vs, vy) = (logits.value(), means.value(), raw_sigma.value(), target.value());
-    let inp = GmmInputs { logits: vl.storage(), means: vm.storage(), raw_sigma: vs.storage(), target: vy.storage() };
+    let inp = GmmInputs {
+        logits: vl.storage(),
+        means: vm.storage(),
+        raw_sigma: vs.storage(),
+        target: vy.storage(),
+    };
     let (nll, gamma) = logits.backend().gmm_nll_forward(inp, dims);
-    logits.tape.record(GmmNll::<B> { dims, gamma }, &[logits, means, raw_sigma, target], Tensor::from_storage(nll, vec![n]))
+    logits.tape.record(
+        GmmNll::<B> { dims, gamma },
+        &[logits, means, raw_sigma, target],
+        Tensor::from_storage(nll, vec![n]),
+    )
 }

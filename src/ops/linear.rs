@@ -29,8 +29,32 @@ impl<B: Backend> BackwardRule<B> for Linear {
         let Linear { n, fin, fout } = *self;
         let be = c.backend;
         let (h, v, g) = (c.inputs[0].storage(), c.inputs[1].storage(), c.grad.storage());
-        let gh = c.needs[0].then(|| be.matmul(g, v, MatmulDims { m: n, k: fout, n: fin, trans_a: false, trans_b: false }));
-        let gv = c.needs[1].then(|| be.matmul(g, h, MatmulDims { m: fout, k: n, n: fin, trans_a: true, trans_b: false }));
+        let gh = c.needs[0].then(|| {
+            be.matmul(
+                g,
+                v,
+                MatmulDims {
+                    m: n,
+                    k: fout,
+                    n: fin,
+                    trans_a: false,
+                    trans_b: false,
+                },
+            )
+        });
+        let gv = c.needs[1].then(|| {
+            be.matmul(
+                g,
+                h,
+                MatmulDims {
+                    m: fout,
+                    k: n,
+                    n: fin,
+                    trans_a: true,
+                    trans_b: false,
+                },
+            )
+        });
         let mut out = vec![
             gh.map(|s| Tensor::from_storage(s, vec![n, fin])),
             gv.map(|s| Tensor::from_storage(s, vec![fout, fin])),
@@ -56,13 +80,31 @@ pub fn linear<'t, B: Backend>(h: Var<'t, B>, v: Var<'t, B>, t: Option<Var<'t, B>
         }
     }
     let be = h.backend();
-    let mut x = be.matmul(h.value().storage(), v.value().storage(), MatmulDims { m: n, k: fin, n: fout, trans_a: false, trans_b: true });
+    let mut x = be.matmul(
+        h.value().storage(),
+        v.value().storage(),
+        MatmulDims {
+            m: n,
+            k: fin,
+            n: fout,
+            trans_a: false,
+            trans_b: true,
+        },
+    );
     let mut inputs = vec![h, v];
     if let Some(t) = t {
-        x = be.binary(BinaryOp::Add, &x, Bcast::full(n * fout), t.value().storage(), Bcast { mid: fout, inner: 1 }, n * fout);
+        x = be.binary(
+            BinaryOp::Add,
+            &x,
+            Bcast::full(n * fout),
+            t.value().storage(),
+            Bcast { mid: fout, inner: 1 },
+            n * fout,
+        );
         inputs.push(t);
     }
-    h.tape.record(Linear { n, fin, fout }, &inputs, Tensor::from_storage(x, vec![n, fout]))
+    h.tape
+        .record(Linear { n, fin, fout }, &inputs, Tensor::from_storage(x, vec![n, fout]))
 }
 
 impl<'t, B: Backend> Var<'t, B> {

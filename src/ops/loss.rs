@@ -65,10 +65,18 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
     let name = loss_name(kind);
     let (p, t) = (pred.value(), target.value());
     if p.shape() != t.shape() {
-        return Err(Error::shape(name, p.shape(), t.shape(), "prediction and target must have the same shape"));
+        return Err(Error::shape(
+            name,
+            p.shape(),
+            t.shape(),
+            "prediction and target must have the same shape",
+        ));
     }
     if kind != LossKind::SquaredError && target.requires_grad() {
-        return Err(Error::invalid(name, "the target is a label and takes no gradient; pass it as an input (tape.input)"));
+        return Err(Error::invalid(
+            name,
+            "the target is a label and takes no gradient; pass it as an input (tape.input)",
+        ));
     }
     let be = pred.backend();
     let per = be.pointwise_loss(kind, p.storage(), t.storage());
@@ -77,11 +85,19 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
         Reduction::None => (per, p.shape().to_vec()),
         Reduction::Sum | Reduction::Mean => {
             let s = be.sum_axis(&per, AxisDims { outer: 1, n, inner: 1 });
-            let s = if reduction == Reduction::Mean { be.unary(UnaryOp::MulScalar(1.0 / n as f64), &s) } else { s };
+            let s = if reduction == Reduction::Mean {
+                be.unary(UnaryOp::MulScalar(1.0 / n as f64), &s)
+            } else {
+                s
+            };
             (s, vec![])
         }
     };
-    pred.tape.record(PointwiseLoss { kind, reduction }, &[pred, target], Tensor::from_storage(value, shape))
+    pred.tape.record(
+        PointwiseLoss { kind, reduction },
+        &[pred, target],
+        Tensor::from_storage(value, shape),
+    )
 }
 
 /// Mean squared error, mean over all elements of (p − t)².
@@ -110,13 +126,21 @@ pub fn squared_error<'t, B: Backend>(pred: Var<'t, B>, target: Var<'t, B>, reduc
 pub fn cross_entropy<'t, B: Backend>(logits: Var<'t, B>, labels: &[usize]) -> Result<Var<'t, B>> {
     let s = logits.shape();
     if s.len() != 2 || s[0] != labels.len() {
-        return Err(Error::shape("cross_entropy", &s, &[labels.len()], "expected logits [N, C] and N labels"));
+        return Err(Error::shape(
+            "cross_entropy",
+            &s,
+            &[labels.len()],
+            "expected logits [N, C] and N labels",
+        ));
     }
     let (n, c) = (s[0], s[1]);
     let mut onehot = vec![0.0; n * c];
     for (i, &l) in labels.iter().enumerate() {
         if l >= c {
-            return Err(Error::invalid("cross_entropy", format!("label {l} at row {i} is not below the class count {c}")));
+            return Err(Error::invalid(
+                "cross_entropy",
+                format!("label {l} at row {i} is not below the class count {c}"),
+            ));
         }
         onehot[i * c + l] = 1.0;
     }

@@ -23,7 +23,19 @@ impl<B: Backend> BackwardRule<B> for Matmul {
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let MatmulDims { m, k, n, trans_a, trans_b } = self.d;
         let (a, b, g) = (c.inputs[0].storage(), c.inputs[1].storage(), c.grad.storage());
-        let mm = |x, y, m, k, n, ta, tb| c.backend.matmul(x, y, MatmulDims { m, k, n, trans_a: ta, trans_b: tb });
+        let mm = |x, y, m, k, n, ta, tb| {
+            c.backend.matmul(
+                x,
+                y,
+                MatmulDims {
+                    m,
+                    k,
+                    n,
+                    trans_a: ta,
+                    trans_b: tb,
+                },
+            )
+        };
         let ga = c.needs[0].then(|| {
             if trans_a {
                 mm(b, g, k, n, m, trans_b, true) // Aᵀ's gradient transposed: op(B) · gᵀ
@@ -54,7 +66,13 @@ pub fn matmul_t<'t, B: Backend>(a: Var<'t, B>, b: Var<'t, B>, trans_a: bool, tra
     if ka != kb {
         return Err(Error::shape("matmul", &sa, &sb, format!("inner dimensions differ ({ka} vs {kb})")));
     }
-    let d = MatmulDims { m, k: ka, n, trans_a, trans_b };
+    let d = MatmulDims {
+        m,
+        k: ka,
+        n,
+        trans_a,
+        trans_b,
+    };
     let out = a.backend().matmul(a.value().storage(), b.value().storage(), d);
     a.tape.record(Matmul { d }, &[a, b], Tensor::from_storage(out, vec![m, n]))
 }

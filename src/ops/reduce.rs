@@ -36,9 +36,20 @@ fn reduce<'t, B: Backend>(x: Var<'t, B>, axis: Option<usize>, keepdim: bool, mea
     let s = x.shape();
     let name = if mean { "mean" } else { "sum" };
     let (dims, out_shape) = match axis {
-        None => (AxisDims { outer: 1, n: s.iter().product(), inner: 1 }, vec![1; if keepdim { s.len() } else { 0 }]),
+        None => (
+            AxisDims {
+                outer: 1,
+                n: s.iter().product(),
+                inner: 1,
+            },
+            vec![1; if keepdim { s.len() } else { 0 }],
+        ),
         Some(a) if a < s.len() => {
-            let dims = AxisDims { outer: s[..a].iter().product(), n: s[a], inner: s[a + 1..].iter().product() };
+            let dims = AxisDims {
+                outer: s[..a].iter().product(),
+                n: s[a],
+                inner: s[a + 1..].iter().product(),
+            };
             let mut o = s.clone();
             if keepdim {
                 o[a] = 1;
@@ -58,7 +69,8 @@ fn reduce<'t, B: Backend>(x: Var<'t, B>, axis: Option<usize>, keepdim: bool, mea
     if mean {
         y = be.unary(UnaryOp::MulScalar(scale), &y);
     }
-    x.tape.record(SumAxis { dims, scale, mean }, &[x], Tensor::from_storage(y, out_shape))
+    x.tape
+        .record(SumAxis { dims, scale, mean }, &[x], Tensor::from_storage(y, out_shape))
 }
 
 impl<'t, B: Backend> Var<'t, B> {

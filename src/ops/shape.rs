@@ -79,7 +79,9 @@ pub fn concat<'t, B: Backend>(parts: &[Var<'t, B>], axis: usize) -> Result<Var<'
     }
     let refs: Vec<(&B::Storage, usize)> = values.iter().zip(&blocks).map(|(v, &b)| (v.storage(), b)).collect();
     let out = first.backend().concat(&refs, outer);
-    first.tape.record(Concat { outer, blocks }, parts, Tensor::from_storage(out, out_shape))
+    first
+        .tape
+        .record(Concat { outer, blocks }, parts, Tensor::from_storage(out, out_shape))
 }
 
 impl<'t, B: Backend> Var<'t, B> {
@@ -104,7 +106,11 @@ impl<'t, B: Backend> Var<'t, B> {
             return Err(Error::shape("transpose", &s, &[0, 0], "expected a 2-D tensor"));
         }
         let out = self.backend().transpose(self.value().storage(), s[0], s[1]);
-        self.tape.record(Transpose { rows: s[0], cols: s[1] }, &[self], Tensor::from_storage(out, vec![s[1], s[0]]))
+        self.tape.record(
+            Transpose { rows: s[0], cols: s[1] },
+            &[self],
+            Tensor::from_storage(out, vec![s[1], s[0]]),
+        )
     }
     pub fn concat(self, other: Self, axis: usize) -> Result<Self> {
         concat(&[self, other], axis)

@@ -26,7 +26,9 @@ impl<B: Backend> BackwardRule<B> for Softmax {
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         // The output y is the saved value the formula needs (it is this node's value).
-        let g = c.backend.softmax_rows_backward(c.output.storage(), c.grad.storage(), self.rows, self.cols, self.log);
+        let g = c
+            .backend
+            .softmax_rows_backward(c.output.storage(), c.grad.storage(), self.rows, self.cols, self.log);
         Ok(vec![Some(Tensor::from_storage(g, c.output.shape().to_vec()))])
     }
 }

@@ -30,7 +30,9 @@ impl<B: Backend> BackwardRule<B> for Map {
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         // ∂E/∂x_i = ∂E/∂y_i · f'(x_i)
-        let g = c.backend.unary_backward(self.op, c.inputs[0].storage(), c.output.storage(), c.grad.storage());
+        let g = c
+            .backend
+            .unary_backward(self.op, c.inputs[0].storage(), c.output.storage(), c.grad.storage());
         Ok(vec![Some(Tensor::from_storage(g, c.output.shape().to_vec()))])
     }
 }

@@ -19,9 +19,40 @@ macro_rules! gradcheck_tests {
 }
 
 gradcheck_tests!(
-    add, sub, mul, div, neg, add_scalar, mul_scalar, exp, log, sqrt, powf, square, abs, relu, leaky_relu, sigmoid, tanh,
-    softplus, matmul, linear, reshape, flatten, transpose, concat, sum, mean, softmax, log_softmax, mse, bce,
-    bce_with_logits, cross_entropy, gmm_nll, dropout,
+    add,
+    sub,
+    mul,
+    div,
+    neg,
+    add_scalar,
+    mul_scalar,
+    exp,
+    log,
+    sqrt,
+    powf,
+    square,
+    abs,
+    relu,
+    leaky_relu,
+    sigmoid,
+    tanh,
+    softplus,
+    matmul,
+    linear,
+    reshape,
+    flatten,
+    transpose,
+    concat,
+    sum,
+    mean,
+    softmax,
+    log_softmax,
+    mse,
+    bce,
+    bce_with_logits,
+    cross_entropy,
+    gmm_nll,
+    dropout,
 );
 
 /// Every op in the suite has a test above (a new op cannot slip in unchecked).
@@ -47,7 +78,9 @@ fn gradcheck_catches_a_wrong_rule() {
         }
         fn backward(&self, c: &BackwardCtx<'_, B>) -> cosmograd::Result<Vec<Option<Tensor<B>>>> {
             // 4x instead of 2x.
-            let g = c.backend.unary_backward(UnaryOp::Square, c.inputs[0].storage(), c.output.storage(), c.grad.storage());
+            let g = c
+                .backend
+                .unary_backward(UnaryOp::Square, c.inputs[0].storage(), c.output.storage(), c.grad.storage());
             let g = c.backend.unary(UnaryOp::MulScalar(2.0), &g);
             Ok(vec![Some(Tensor::from_storage(g, c.grad.shape().to_vec()))])
         }

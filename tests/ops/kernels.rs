@@ -14,7 +14,13 @@ fn matmul_matches_the_triple_loop_for_all_transposes_and_awkward_sizes() {
     for &(m, k, n) in &[(1, 1, 1), (3, 5, 4), (17, 1, 9), (64, 33, 70), (130, 40, 3), (5, 300, 200)] {
         for ta in [false, true] {
             for tb in [false, true] {
-                let d = MatmulDims { m, k, n, trans_a: ta, trans_b: tb };
+                let d = MatmulDims {
+                    m,
+                    k,
+                    n,
+                    trans_a: ta,
+                    trans_b: tb,
+                };
                 let (a, b) = (random(m * k, 1), random(k * n, 2));
                 let want = matmul_reference(&a, &b, d);
                 let be = Cpu::<f64>::default();
@@ -29,7 +35,13 @@ fn matmul_matches_the_triple_loop_for_all_transposes_and_awkward_sizes() {
 
 #[test]
 fn gemm_accumulates_with_beta() {
-    let d = MatmulDims { m: 4, k: 3, n: 5, trans_a: false, trans_b: false };
+    let d = MatmulDims {
+        m: 4,
+        k: 3,
+        n: 5,
+        trans_a: false,
+        trans_b: false,
+    };
     let (a, b) = (random(12, 3), random(15, 4));
     let mut c = vec![1.0; 20];
     gemm(&a, &b, &mut c, d, 2.0, false);

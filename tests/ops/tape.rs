@@ -92,7 +92,10 @@ fn gmm_nll_of_one_component_is_the_gaussian_nll() {
     let mu = t.input_f64(&[0.5], &[1, 1, 1]).unwrap();
     let s = t.input_f64(&[(0.7f64).ln()], &[1, 1, 1]).unwrap();
     let y = t.input_f64(&[1.2], &[1, 1]).unwrap();
-    let opts = GmmOptions { isotropic: false, sigma: cosmograd::backend::SigmaParam::Exp { floor: 0.0 } };
+    let opts = GmmOptions {
+        isotropic: false,
+        sigma: cosmograd::backend::SigmaParam::Exp { floor: 0.0 },
+    };
     let e = cosmograd::ops::gmm_nll::gmm_nll(a, mu, s, y, opts).unwrap().item().unwrap();
     let want = 0.5 * (2.0 * std::f64::consts::PI).ln() + 0.7f64.ln() + (0.7f64).powi(2) / (2.0 * 0.49);
     assert!((e - want).abs() < 1e-12, "{e} vs {want}");

@@ -37,7 +37,10 @@ fn sample<E: Element>(inp: &GmmInputs<'_, Vec<E>>, dims: GmmDims, i: usize) -> S
     let mx = logits.iter().fold(f64::NEG_INFINITY, |a, b| a.max(b.f64()));
     let lse = mx + logits.iter().map(|v| (v.f64() - mx).exp()).sum::<f64>().ln();
     let log_alpha: Vec<f64> = logits.iter().map(|v| v.f64() - lse).collect();
-    let sigma: Vec<(f64, f64)> = inp.raw_sigma[i * ns..(i + 1) * ns].iter().map(|s| dims.sigma.eval(s.f64())).collect();
+    let sigma: Vec<(f64, f64)> = inp.raw_sigma[i * ns..(i + 1) * ns]
+        .iter()
+        .map(|s| dims.sigma.eval(s.f64()))
+        .collect();
     let y = &inp.target[i * d..(i + 1) * d];
     let log_w = (0..k)
         .map(|m| {
@@ -83,12 +86,7 @@ pub(crate) fn forward<E: Element>(inp: &GmmInputs<'_, Vec<E>>, dims: GmmDims) ->
 }
 
 /// (∂/∂logits [n, k], ∂/∂means [n, k, d], ∂/∂raw σ [n, k(, d)]), each scaled by grad[i].
-pub(crate) fn backward<E: Element>(
-    inp: &GmmInputs<'_, Vec<E>>,
-    gamma: &[E],
-    grad: &[E],
-    dims: GmmDims,
-) -> (Vec<E>, Vec<E>, Vec<E>) {
+pub(crate) fn backward<E: Element>(inp: &GmmInputs<'_, Vec<E>>, gamma: &[E], grad: &[E], dims: GmmDims) -> (Vec<E>, Vec<E>, Vec<E>) {
     let GmmDims { n, k, d, isotropic, .. } = dims;
     let ns = dims.sigmas_per_sample();
     let per: Vec<(Vec<E>, Vec<E>, Vec<E>)> = (0..n)

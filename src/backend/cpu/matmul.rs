@@ -30,7 +30,10 @@ pub(crate) fn matmul<E: Element>(a: &[E], b: &[E], d: MatmulDims) -> Vec<E> {
 /// across rayon's threads (each thread runs a single-threaded gemm on its block of C).
 pub fn gemm<E: Element>(a: &[E], b: &[E], c: &mut [E], d: MatmulDims, beta: E, parallel: bool) {
     let MatmulDims { m, k, n, trans_a, trans_b } = d;
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "gemm: buffers too small for {d:?}");
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "gemm: buffers too small for {d:?}"
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -38,7 +41,11 @@ pub fn gemm<E: Element>(a: &[E], b: &[E], c: &mut [E], d: MatmulDims, beta: E, p
     let (rsa, csa) = strides(if trans_a { m } else { k }, trans_a);
     let (rsb, csb) = strides(if trans_b { k } else { n }, trans_b);
     let threads = rayon::current_num_threads();
-    let chunks = if parallel && m * n * k >= PAR_FLOPS && threads > 1 { threads } else { 1 };
+    let chunks = if parallel && m * n * k >= PAR_FLOPS && threads > 1 {
+        threads
+    } else {
+        1
+    };
     let cp = c.as_mut_ptr() as usize;
     let run = |row0: usize, rows: usize, col0: usize, cols: usize| unsafe {
         let ap = a.as_ptr().offset(row0 as isize * rsa);
@@ -50,11 +57,19 @@ pub fn gemm<E: Element>(a: &[E], b: &[E], c: &mut [E], d: MatmulDims, beta: E, p
         run(0, m, 0, n);
     } else if m >= n {
         let step = m.div_ceil(chunks);
-        (0..m).step_by(step).collect::<Vec<_>>().into_par_iter().for_each(|r0| run(r0, step.min(m - r0), 0, n));
+        (0..m)
+            .step_by(step)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .for_each(|r0| run(r0, step.min(m - r0), 0, n));
     } else {
         // Column blocks that are multiples of 8 keep the gemm's micro-kernel on full tiles.
         let step = n.div_ceil(chunks).div_ceil(8) * 8;
-        (0..n).step_by(step).collect::<Vec<_>>().into_par_iter().for_each(|c0| run(0, m, c0, step.min(n - c0)));
+        (0..n)
+            .step_by(step)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .for_each(|c0| run(0, m, c0, step.min(n - c0)));
     }
 }
 

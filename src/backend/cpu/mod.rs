@@ -195,7 +195,13 @@ impl<E: Element> Backend for Cpu<E> {
         Arc::new(random::dropout_mask(len, p, seed))
     }
     fn adam_update(&self, p: &mut Storage<E>, m: &mut Storage<E>, v: &mut Storage<E>, g: &Storage<E>, h: AdamStep) {
-        optim::adam(Arc::make_mut(p).as_mut_slice(), Arc::make_mut(m).as_mut_slice(), Arc::make_mut(v).as_mut_slice(), g, h)
+        optim::adam(
+            Arc::make_mut(p).as_mut_slice(),
+            Arc::make_mut(m).as_mut_slice(),
+            Arc::make_mut(v).as_mut_slice(),
+            g,
+            h,
+        )
     }
     fn sgd_update(&self, p: &mut Storage<E>, vel: &mut Storage<E>, g: &Storage<E>, h: SgdStep) {
         optim::sgd(Arc::make_mut(p).as_mut_slice(), Arc::make_mut(vel).as_mut_slice(), g, h)

@@ -25,5 +25,7 @@ pub fn uniform(seed: u64, i: u32) -> f32 {
 
 pub(crate) fn dropout_mask<E: Element>(len: usize, p: f64, seed: u64) -> Vec<E> {
     let keep = E::of(1.0 / (1.0 - p));
-    (0..len).map(|i| if (uniform(seed, i as u32) as f64) < p { E::zero() } else { keep }).collect()
+    (0..len)
+        .map(|i| if (uniform(seed, i as u32) as f64) < p { E::zero() } else { keep })
+        .collect()
 }

@@ -51,7 +51,9 @@ pub(crate) fn softmax_rows_backward<E: Element>(y: &[E], g: &[E], _rows: usize, 
         }
     };
     if y.len() >= PAR_MIN {
-        out.par_chunks_mut(cols).zip(y.par_chunks(cols).zip(g.par_chunks(cols))).for_each(row);
+        out.par_chunks_mut(cols)
+            .zip(y.par_chunks(cols).zip(g.par_chunks(cols)))
+            .for_each(row);
     } else {
         out.chunks_mut(cols).zip(y.chunks(cols).zip(g.chunks(cols))).for_each(row);
     }

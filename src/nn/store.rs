@@ -1,0 +1,110 @@
+use crate::autodiff::{Tape, Var};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::tensor::Tensor;
+use std::collections::BTreeMap;
+
+/// Named tensors: trainable parameters and non-trainable buffers (running statistics).
+/// Ordered by name, so iteration (checkpoints, optimiser state) is deterministic.
+pub struct ParamStore<B: Backend> {
+    backend: B,
+    params: BTreeMap<String, Tensor<B>>,
+    buffers: BTreeMap<String, Tensor<B>>,
+}
+
+impl<B: Backend> ParamStore<B> {
+    pub fn new(backend: B) -> Self {
+        ParamStore {
+            backend,
+            params: BTreeMap::new(),
+            buffers: BTreeMap::new(),
+        }
+    }
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+    /// Adds a trainable parameter; a name may be used once.
+    pub fn add(&mut self, name: &str, value: Tensor<B>) -> Result<()> {
+        if self.params.contains_key(name) || self.buffers.contains_key(name) {
+            return Err(Error::invalid("param_store", format!("parameter `{name}` already exists")));
+        }
+        self.params.insert(name.to_string(), value);
+        Ok(())
+    }
+    /// Adds a non-trainable buffer (saved in checkpoints, never touched by optimisers).
+    pub fn add_buffer(&mut self, name: &str, value: Tensor<B>) -> Result<()> {
+        if self.params.contains_key(name) || self.buffers.contains_key(name) {
+            return Err(Error::invalid("param_store", format!("buffer `{name}` already exists")));
+        }
+        self.buffers.insert(name.to_string(), value);
+        Ok(())
+    }
+    pub fn get(&self, name: &str) -> Result<&Tensor<B>> {
+        self.params
+            .get(name)
+            .or_else(|| self.buffers.get(name))
+            .ok_or_else(|| Error::invalid("param_store", format!("no parameter or buffer named `{name}`")))
+    }
+    pub fn get_mut(&mut self, name: &str) -> Result<&mut Tensor<B>> {
+        match self.params.get_mut(name) {
+            Some(t) => Ok(t),
+            None => self
+                .buffers
+                .get_mut(name)
+                .ok_or_else(|| Error::invalid("param_store", format!("no parameter or buffer named `{name}`"))),
+        }
+    }
+    /// Replaces a value, keeping its shape.
+    pub fn set(&mut self, name: &str, value: Tensor<B>) -> Result<()> {
+        let slot = self.get_mut(name)?;
+        if slot.shape() != value.shape() {
+            return Err(Error::shape(
+                "param_store",
+                slot.shape(),
+                value.shape(),
+                format!("new value for `{name}` has another shape"),
+            ));
+        }
+        *slot = value;
+        Ok(())
+    }
+    /// The parameter as a tape variable (registered once per tape, so reuse shares it).
+    pub fn var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {
+        let value = self
+            .params
+            .get(name)
+            .ok_or_else(|| Error::invalid("param_store", format!("no parameter named `{name}`")))?;
+        Ok(tape.param(name, value))
+    }
+    /// A buffer as a tape input (no gradient).
+    pub fn buffer_var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {
+        let value = self
+            .buffers
+            .get(name)
+            .ok_or_else(|| Error::invalid("param_store", format!("no buffer named `{name}`")))?;
+        Ok(tape.input(value.clone()))
+    }
+    /// Writes the running statistics a training forward pass produced (`tape.take_updates()`).
+    pub fn apply_updates(&mut self, updates: Vec<(String, Tensor<B>)>) -> Result<()> {
+        for (name, value) in updates {
+            self.set(&name, value)?;
+        }
+        Ok(())
+    }
+    pub fn params(&self) -> impl Iterator<Item = (&String, &Tensor<B>)> {
+        self.params.iter()
+    }
+    pub fn params_mut(&mut self) -> impl Iterator<Item = (&String, &mut Tensor<B>)> {
+        self.params.iter_mut()
+    }
+    pub fn buffers(&self) -> impl Iterator<Item = (&String, &Tensor<B>)> {
+        self.buffers.iter()
+    }
+    pub fn is_param(&self, name: &str) -> bool {
+        self.params.contains_key(name)
+    }
+    /// Total number of trainable scalars.
+    pub fn num_params(&self) -> usize {
+        self.params.values().map(|t| t.numel()).sum()
+    }
+}
