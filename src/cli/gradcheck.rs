@@ -68,8 +68,8 @@ pub fn run(a: Args) -> Result<i32> {
         println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Other(e.to_string()))?);
     } else {
         println!(
-            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  {}",
-            "op", "variant", "input", "shape", "max abs err", "max rel err", "result"
+            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  result",
+            "op", "variant", "input", "shape", "max abs err", "max rel err"
         );
         for r in &rows {
             println!(

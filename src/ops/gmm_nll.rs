@@ -106,7 +106,7 @@ pub fn gmm_nll<'t, B: Backend>(
     let floor = match opts.sigma {
         SigmaParam::Softplus { floor } | SigmaParam::Exp { floor } => floor,
     };
-    if !(floor >= 0.0) {
+    if floor.is_nan() || floor < 0.0 {
         return Err(Error::invalid("gmm_nll", format!("sigma floor must be ≥ 0, got {floor}")));
     }
     let dims = GmmDims {

@@ -29,6 +29,10 @@ pub trait Element: Float + Debug + Default + Send + Sync + 'static + std::iter::
     fn of(x: f64) -> Self;
     fn f64(self) -> f64;
     /// C ← α op(A) op(B) + β C through matrixmultiply's sgemm / dgemm, with explicit strides.
+    ///
+    /// # Safety
+    /// The pointers with their strides must address valid m×k, k×n and m×n matrices, and C
+    /// must not overlap A or B.
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm(
         m: usize,
@@ -94,7 +98,7 @@ impl<E: Element> Default for Cpu<E> {
 }
 impl<E: Element> Clone for Cpu<E> {
     fn clone(&self) -> Self {
-        Cpu(PhantomData)
+        *self
     }
 }
 impl<E: Element> Copy for Cpu<E> {}
