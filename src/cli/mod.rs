@@ -1,6 +1,7 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
 mod gradcheck;
+mod info;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -16,11 +17,14 @@ pub struct Cli {
 pub enum Command {
     /// Check every op's gradient against f64 central finite differences.
     Gradcheck(gradcheck::Args),
+    /// Version, backends, threads and the list of differentiable ops.
+    Info(info::Args),
 }
 
 /// Runs a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Info(a) => info::run(a),
     }
 }

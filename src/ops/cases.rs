@@ -148,6 +148,17 @@ fn data(name: &str, v: ArrayD<f64>) -> CheckInput {
     CheckInput::data(name, v)
 }
 
+/// The names of the ops the suite checks, each once, in suite order.
+pub fn op_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for c in all_cases() {
+        if !names.contains(&c.op) {
+            names.push(c.op);
+        }
+    }
+    names
+}
+
 /// Every case of the core ops. Image-kernel cases are appended by `image_cases`.
 pub fn all_cases() -> Vec<Case> {
     let mut g = Gen::new(2024);
