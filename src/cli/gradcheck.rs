@@ -34,12 +34,10 @@ pub fn run(a: Args) -> Result<i32> {
         .filter(|c| a.op.as_deref().is_none_or(|op| c.op == op))
         .collect();
     if cases.is_empty() {
-        let mut ops: Vec<_> = all_cases().iter().map(|c| c.op).collect();
-        ops.dedup();
+        let ops = crate::ops::cases::op_names().join(", ");
         return Err(Error::Other(format!(
-            "no gradient check for op `{}`; known ops: {}",
-            a.op.unwrap_or_default(),
-            ops.join(", ")
+            "no gradient check for op `{}`; known ops: {ops}",
+            a.op.unwrap_or_default()
         )));
     }
     let mut rows = Vec::new();
