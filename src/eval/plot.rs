@@ -13,6 +13,9 @@
 
 use crate::error::{Error, Result};
 use plotters::prelude::*;
+
+pub use plotters::chart::SeriesLabelPosition;
+pub use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Colours for successive series (matplotlib's tab10).
@@ -65,17 +68,17 @@ pub struct Heatmap {
     pub values: Vec<f64>,
 }
 
-enum Layer {
-    Line {
-        label: String,
-        points: Vec<(f64, f64)>,
-    },
-    /// (x, y, opacity ∈ [0, 1]).
-    Points {
-        label: String,
-        points: Vec<(f64, f64, f64)>,
-        radius: u32,
-    },
+enum Shape {
+    Line(Vec<(f64, f64)>),
+    /// (x, y, opacity ∈ [0, 1]) and the dot radius.
+    Points(Vec<(f64, f64, f64)>, u32),
+}
+
+struct Layer {
+    label: String,
+    shape: Shape,
+    /// The palette colour of the layer's index unless set.
+    color: Option<RGBColor>,
 }
 
 /// A figure under construction; `save` writes it.
@@ -89,6 +92,7 @@ pub struct Plot {
     y_range: Option<(f64, f64)>,
     layers: Vec<Layer>,
     heatmap: Option<Heatmap>,
+    legend: SeriesLabelPosition,
 }
 
 impl Plot {
@@ -103,6 +107,7 @@ impl Plot {
             y_range: None,
             layers: Vec::new(),
             heatmap: None,
+            legend: SeriesLabelPosition::UpperRight,
         }
     }
     pub fn labels(mut self, x: &str, y: &str) -> Self {
@@ -130,9 +135,10 @@ impl Plot {
     }
     /// A line through the points, in order.
     pub fn line(mut self, label: &str, points: &[(f64, f64)]) -> Self {
-        self.layers.push(Layer::Line {
+        self.layers.push(Layer {
             label: label.to_string(),
-            points: points.to_vec(),
+            shape: Shape::Line(points.to_vec()),
+            color: None,
         });
         self
     }
@@ -143,11 +149,23 @@ impl Plot {
     }
     /// Dots whose opacity is the third value (e.g. a mixture weight).
     pub fn weighted_points(mut self, label: &str, points: &[(f64, f64, f64)], radius: u32) -> Self {
-        self.layers.push(Layer::Points {
+        self.layers.push(Layer {
             label: label.to_string(),
-            points: points.to_vec(),
-            radius,
+            shape: Shape::Points(points.to_vec(), radius),
+            color: None,
         });
+        self
+    }
+    /// Sets the colour of the layer added last.
+    pub fn color(mut self, color: RGBColor) -> Self {
+        if let Some(l) = self.layers.last_mut() {
+            l.color = Some(color);
+        }
+        self
+    }
+    /// Where the legend goes (upper right unless set).
+    pub fn legend_at(mut self, pos: SeriesLabelPosition) -> Self {
+        self.legend = pos;
         self
     }
     /// A heat map under every other layer.
@@ -169,9 +187,9 @@ impl Plot {
         let mut xs = vec![];
         let mut ys = vec![];
         for l in &self.layers {
-            let pts: Vec<(f64, f64)> = match l {
-                Layer::Line { points, .. } => points.clone(),
-                Layer::Points { points, .. } => points.iter().map(|p| (p.0, p.1)).collect(),
+            let pts: Vec<(f64, f64)> = match &l.shape {
+                Shape::Line(points) => points.clone(),
+                Shape::Points(points, _) => points.iter().map(|p| (p.0, p.1)).collect(),
             };
             for (x, y) in pts {
                 if let Some(y) = self.ty(y).filter(|y| y.is_finite() && x.is_finite()) {
@@ -247,22 +265,21 @@ impl Plot {
         }
         let mut labelled = false;
         for (i, layer) in self.layers.iter().enumerate() {
-            let color = palette(i);
-            let (label, series) = match layer {
-                Layer::Line { label, points } => {
+            let color = layer.color.unwrap_or(palette(i));
+            let label = &layer.label;
+            let series = match &layer.shape {
+                Shape::Line(points) => {
                     let pts: Vec<(f64, f64)> = points.iter().filter_map(|&(x, y)| self.ty(y).map(|y| (x, y))).collect();
-                    let s = chart
+                    chart
                         .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                        .map_err(|e| fail(&e))?;
-                    (label, s)
+                        .map_err(|e| fail(&e))?
                 }
-                Layer::Points { label, points, radius } => {
+                Shape::Points(points, radius) => {
                     let r = *radius;
                     let dots = points
                         .iter()
                         .filter_map(|&(x, y, o)| self.ty(y).map(|y| Circle::new((x, y), r, color.mix(o.clamp(0.0, 1.0)).filled())));
-                    let s = chart.draw_series(dots).map_err(|e| fail(&e))?;
-                    (label, s)
+                    chart.draw_series(dots).map_err(|e| fail(&e))?
                 }
             };
             if !label.is_empty() {
@@ -275,7 +292,7 @@ impl Plot {
         if labelled {
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(self.legend.clone())
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .label_font(("sans-serif", 15))
