@@ -23,6 +23,7 @@ pub mod autodiff;
 pub mod backend;
 pub mod cli;
 pub mod error;
+pub mod eval;
 pub mod nn;
 pub mod ops;
 pub mod tensor;

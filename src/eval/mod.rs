@@ -1,0 +1,3 @@
+//! Evaluation and figures: plain host code on `f64` slices, no tape.
+
+pub mod plot;

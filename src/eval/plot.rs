@@ -1,0 +1,321 @@
+//! PNG figures through plotters: loss curves, scatter plots, and a heat map underneath (a
+//! conditional density, a 2-D histogram). One builder, [`Plot`], covers them:
+//!
+//! ```no_run
+//! use cosmograd::eval::plot::Plot;
+//! let losses: Vec<(f64, f64)> = (1..100).map(|i| (i as f64, 1.0 / i as f64)).collect();
+//! Plot::new("training loss").labels("step", "loss").log_y().line("train", &losses).save("loss.png")?;
+//! # Ok::<(), cosmograd::Error>(())
+//! ```
+//!
+//! Text needs a system font (DejaVu Sans or any sans-serif); without one, `save` fails with a
+//! message saying so rather than writing a figure without labels.
+
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+
+pub use plotters::chart::SeriesLabelPosition;
+pub use plotters::style::RGBColor;
+use std::path::Path;
+
+/// Colours for successive series (matplotlib's tab10).
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The i-th palette colour, cycling.
+pub fn palette(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Viridis at t ∈ [0, 1] (linear between matplotlib's stops).
+pub fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 8] = [
+        (68, 1, 84),
+        (70, 50, 127),
+        (54, 92, 141),
+        (39, 127, 143),
+        (31, 162, 136),
+        (74, 194, 110),
+        (160, 219, 57),
+        (254, 232, 37),
+    ];
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    let f = t - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + f * (b as f64 - a as f64)).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// Values on a regular grid, drawn as coloured cells (viridis, min → max).
+#[derive(Clone, Debug)]
+pub struct Heatmap {
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+    pub nx: usize,
+    pub ny: usize,
+    /// Row-major by y: `values[j * nx + i]` is the cell at x index i, y index j.
+    pub values: Vec<f64>,
+}
+
+enum Shape {
+    Line(Vec<(f64, f64)>),
+    /// (x, y, opacity ∈ [0, 1]) and the dot radius.
+    Points(Vec<(f64, f64, f64)>, u32),
+}
+
+struct Layer {
+    label: String,
+    shape: Shape,
+    /// The palette colour of the layer's index unless set.
+    color: Option<RGBColor>,
+}
+
+/// A figure under construction; `save` writes it.
+pub struct Plot {
+    title: String,
+    x_label: String,
+    y_label: String,
+    size: (u32, u32),
+    log_y: bool,
+    x_range: Option<(f64, f64)>,
+    y_range: Option<(f64, f64)>,
+    layers: Vec<Layer>,
+    heatmap: Option<Heatmap>,
+    legend: SeriesLabelPosition,
+}
+
+impl Plot {
+    pub fn new(title: &str) -> Self {
+        Plot {
+            title: title.to_string(),
+            x_label: String::new(),
+            y_label: String::new(),
+            size: (900, 600),
+            log_y: false,
+            x_range: None,
+            y_range: None,
+            layers: Vec::new(),
+            heatmap: None,
+            legend: SeriesLabelPosition::UpperRight,
+        }
+    }
+    pub fn labels(mut self, x: &str, y: &str) -> Self {
+        self.x_label = x.to_string();
+        self.y_label = y.to_string();
+        self
+    }
+    /// Image size in pixels.
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width, height);
+        self
+    }
+    /// A logarithmic y axis (non-positive values are left out).
+    pub fn log_y(mut self) -> Self {
+        self.log_y = true;
+        self
+    }
+    pub fn x_range(mut self, lo: f64, hi: f64) -> Self {
+        self.x_range = Some((lo, hi));
+        self
+    }
+    pub fn y_range(mut self, lo: f64, hi: f64) -> Self {
+        self.y_range = Some((lo, hi));
+        self
+    }
+    /// A line through the points, in order.
+    pub fn line(mut self, label: &str, points: &[(f64, f64)]) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::Line(points.to_vec()),
+            color: None,
+        });
+        self
+    }
+    /// Dots of the given radius.
+    pub fn points(self, label: &str, points: &[(f64, f64)], radius: u32) -> Self {
+        let p: Vec<_> = points.iter().map(|&(x, y)| (x, y, 1.0)).collect();
+        self.weighted_points(label, &p, radius)
+    }
+    /// Dots whose opacity is the third value (e.g. a mixture weight).
+    pub fn weighted_points(mut self, label: &str, points: &[(f64, f64, f64)], radius: u32) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::Points(points.to_vec(), radius),
+            color: None,
+        });
+        self
+    }
+    /// Sets the colour of the layer added last.
+    pub fn color(mut self, color: RGBColor) -> Self {
+        if let Some(l) = self.layers.last_mut() {
+            l.color = Some(color);
+        }
+        self
+    }
+    /// Where the legend goes (upper right unless set).
+    pub fn legend_at(mut self, pos: SeriesLabelPosition) -> Self {
+        self.legend = pos;
+        self
+    }
+    /// A heat map under every other layer.
+    pub fn heatmap(mut self, h: Heatmap) -> Self {
+        self.heatmap = Some(h);
+        self
+    }
+
+    fn ty(&self, y: f64) -> Option<f64> {
+        match self.log_y {
+            true if y > 0.0 => Some(y.log10()),
+            true => None,
+            false => Some(y),
+        }
+    }
+
+    /// The data ranges (padded by 4 %), unless set explicitly.
+    fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let mut xs = vec![];
+        let mut ys = vec![];
+        for l in &self.layers {
+            let pts: Vec<(f64, f64)> = match &l.shape {
+                Shape::Line(points) => points.clone(),
+                Shape::Points(points, _) => points.iter().map(|p| (p.0, p.1)).collect(),
+            };
+            for (x, y) in pts {
+                if let Some(y) = self.ty(y).filter(|y| y.is_finite() && x.is_finite()) {
+                    xs.push(x);
+                    ys.push(y);
+                }
+            }
+        }
+        if let Some(h) = &self.heatmap {
+            xs.extend([h.x_range.0, h.x_range.1]);
+            ys.extend([h.y_range.0, h.y_range.1]);
+        }
+        let span = |v: &[f64]| {
+            let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if !lo.is_finite() {
+                return (0.0, 1.0);
+            }
+            let pad = if hi > lo { 0.04 * (hi - lo) } else { 0.5 };
+            (lo - pad, hi + pad)
+        };
+        let x = self.x_range.unwrap_or_else(|| span(&xs));
+        let y = match self.y_range {
+            Some((lo, hi)) => (self.ty(lo).unwrap_or(lo), self.ty(hi).unwrap_or(hi)),
+            None => span(&ys),
+        };
+        (x, y)
+    }
+
+    /// Writes the figure as PNG.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::Other(format!(
+                "plot {}: {e} (text needs a system font such as DejaVu Sans: install fonts-dejavu-core)",
+                path.display()
+            ))
+        };
+        let ((x0, x1), (y0, y1)) = self.ranges();
+        let root = BitMapBackend::new(path, self.size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 24))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| fail(&e))?;
+        let log_y = self.log_y;
+        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(*v) };
+        let x_fmt = |v: &f64| tick(*v);
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .label_style(("sans-serif", 15))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        if let Some(h) = &self.heatmap {
+            let hi = h.values.iter().cloned().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+            let lo = h.values.iter().cloned().filter(|v| v.is_finite()).fold(f64::INFINITY, f64::min);
+            let (dx, dy) = ((h.x_range.1 - h.x_range.0) / h.nx as f64, (h.y_range.1 - h.y_range.0) / h.ny as f64);
+            let cells = (0..h.nx * h.ny).map(|idx| {
+                let (i, j) = (idx % h.nx, idx / h.nx);
+                let (cx, cy) = (h.x_range.0 + i as f64 * dx, h.y_range.0 + j as f64 * dy);
+                let t = if hi > lo { (h.values[idx] - lo) / (hi - lo) } else { 0.0 };
+                Rectangle::new([(cx, cy), (cx + dx, cy + dy)], viridis(t).filled())
+            });
+            chart.draw_series(cells).map_err(|e| fail(&e))?;
+        }
+        let mut labelled = false;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let color = layer.color.unwrap_or(palette(i));
+            let label = &layer.label;
+            let series = match &layer.shape {
+                Shape::Line(points) => {
+                    let pts: Vec<(f64, f64)> = points.iter().filter_map(|&(x, y)| self.ty(y).map(|y| (x, y))).collect();
+                    chart
+                        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                        .map_err(|e| fail(&e))?
+                }
+                Shape::Points(points, radius) => {
+                    let r = *radius;
+                    let dots = points
+                        .iter()
+                        .filter_map(|&(x, y, o)| self.ty(y).map(|y| Circle::new((x, y), r, color.mix(o.clamp(0.0, 1.0)).filled())));
+                    chart.draw_series(dots).map_err(|e| fail(&e))?
+                }
+            };
+            if !label.is_empty() {
+                labelled = true;
+                series
+                    .label(label)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.filled()));
+            }
+        }
+        if labelled {
+            chart
+                .configure_series_labels()
+                .position(self.legend.clone())
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 15))
+                .draw()
+                .map_err(|e| fail(&e))?;
+        }
+        root.present().map_err(|e| fail(&e))?;
+        Ok(())
+    }
+}
+
+/// A tick label: plain with at most three decimals (trailing zeros dropped) for moderate
+/// magnitudes, scientific otherwise.
+pub fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-2..1e4).contains(&a) {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,61 @@
+//! Learning-rate schedules: the learning rate as a function of the number of completed steps
+//! (0 for the first update), as PyTorch's schedulers count.
+
+use std::f64::consts::PI;
+
+/// step → learning rate. Any `Fn(u64) -> f64` is one.
+pub trait LrSchedule: Send + Sync {
+    fn lr(&self, step: u64) -> f64;
+}
+
+impl<F: Fn(u64) -> f64 + Send + Sync> LrSchedule for F {
+    fn lr(&self, step: u64) -> f64 {
+        self(step)
+    }
+}
+
+/// The same learning rate for every step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Constant(pub f64);
+
+impl LrSchedule for Constant {
+    fn lr(&self, _: u64) -> f64 {
+        self.0
+    }
+}
+
+/// lr · γ^⌊step / every⌋ (PyTorch's `StepLR`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepDecay {
+    pub lr: f64,
+    pub gamma: f64,
+    /// Steps between decays (0 is read as 1).
+    pub every: u64,
+}
+
+impl LrSchedule for StepDecay {
+    fn lr(&self, step: u64) -> f64 {
+        self.lr * self.gamma.powf((step / self.every.max(1)) as f64)
+    }
+}
+
+/// Linear warm-up from lr/warmup to lr over `warmup` steps, then a half cosine from lr down to
+/// `min_lr` at step `total`, and `min_lr` after that.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WarmupCosine {
+    pub lr: f64,
+    pub min_lr: f64,
+    pub warmup: u64,
+    pub total: u64,
+}
+
+impl LrSchedule for WarmupCosine {
+    fn lr(&self, step: u64) -> f64 {
+        if step < self.warmup {
+            return self.lr * (step + 1) as f64 / self.warmup as f64;
+        }
+        let span = self.total.saturating_sub(self.warmup).max(1) as f64;
+        let t = ((step - self.warmup) as f64 / span).min(1.0);
+        self.min_lr + 0.5 * (self.lr - self.min_lr) * (1.0 + (PI * t).cos())
+    }
+}

@@ -1,0 +1,71 @@
+use super::{OptimCore, Optimizer, ParamState};
+use crate::backend::{Backend, SgdStep};
+use crate::tensor::Tensor;
+
+/// SGD's hyper-parameters other than the learning rate (which comes from the schedule).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct SgdConfig {
+    /// μ in v ← μ v + g (0: plain SGD).
+    pub momentum: f64,
+    /// L2 penalty added to the gradient: g ← g + wd · p.
+    pub weight_decay: f64,
+    /// Nesterov momentum: p ← p − lr (g + μ v).
+    pub nesterov: bool,
+}
+
+/// Stochastic gradient descent, PyTorch's `SGD` (dampening 0): one slot, the velocity.
+pub struct Sgd<B: Backend> {
+    pub config: SgdConfig,
+    core: OptimCore<B>,
+}
+
+impl<B: Backend> Sgd<B> {
+    /// Plain SGD with a constant learning rate.
+    pub fn new(lr: f64) -> Self {
+        Sgd::with_config(lr, SgdConfig::default())
+    }
+    pub fn with_config(lr: f64, config: SgdConfig) -> Self {
+        Sgd {
+            config,
+            core: OptimCore::new(lr),
+        }
+    }
+    /// SGD with momentum μ.
+    pub fn momentum(lr: f64, momentum: f64) -> Self {
+        Sgd::with_config(
+            lr,
+            SgdConfig {
+                momentum,
+                ..SgdConfig::default()
+            },
+        )
+    }
+}
+
+impl<B: Backend> Optimizer<B> for Sgd<B> {
+    fn kind(&self) -> &'static str {
+        "sgd"
+    }
+    fn slot_names(&self) -> &'static [&'static str] {
+        &["velocity"]
+    }
+    fn describe(&self) -> String {
+        format!("{:?}", self.config)
+    }
+    fn core(&self) -> &OptimCore<B> {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut OptimCore<B> {
+        &mut self.core
+    }
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+        let h = SgdStep {
+            lr,
+            momentum: self.config.momentum,
+            weight_decay: self.config.weight_decay,
+            nesterov: self.config.nesterov,
+            grad_scale,
+        };
+        be.sgd_update(param.storage_mut(), state.slots[0].storage_mut(), grad.storage(), h);
+    }
+}

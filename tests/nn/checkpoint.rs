@@ -1,0 +1,255 @@
+//! Checkpoints: exact round trips through safetensors, atomic writes, and a clear error for
+//! every way a file can fail to fit.
+
+use super::common::*;
+use cosmograd::nn::checkpoint::{self, FORMAT};
+use cosmograd::nn::{Adam, Optimizer, ParamStore, Sgd};
+use cosmograd::prelude::*;
+use safetensors::tensor::{Dtype, SafeTensors};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A fresh directory per test (tests run in parallel).
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cosmograd-ckpt-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const W: [f64; 6] = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+const B: [f64; 3] = [1.0, 2.0, 3.0];
+
+/// A store with a buffer, trained for three Adam steps.
+fn trained<Bk: Backend>(be: Bk) -> (ParamStore<Bk>, Adam<Bk>) {
+    let mut store = store_wb(be.clone(), &W, &B);
+    store
+        .add_buffer("running_mean", Tensor::from_f64(&be, &[0.25, -0.75], &[2]).unwrap())
+        .unwrap();
+    let mut opt = Adam::new(0.01);
+    for _ in 0..3 {
+        let (_, g) = quadratic_grads(&store, 0.7);
+        opt.step(&mut store, &g).unwrap();
+    }
+    (store, opt)
+}
+
+fn bits<Bk: Backend>(s: &ParamStore<Bk>, name: &str) -> Vec<u32> {
+    s.get(name).unwrap().to_vec_f32(s.backend()).iter().map(|x| x.to_bits()).collect()
+}
+
+fn expect_err(r: Result<impl std::fmt::Debug>, needles: &[&str]) -> String {
+    match r {
+        Err(Error::Checkpoint { path, msg }) => {
+            for n in needles {
+                assert!(msg.contains(n), "message lacks `{n}`: {msg}");
+            }
+            assert!(!path.is_empty());
+            msg
+        }
+        other => panic!("expected Error::Checkpoint, got {other:?}"),
+    }
+}
+
+#[test]
+fn round_trip_is_exact_and_training_continues_identically() {
+    let dir = tmpdir("roundtrip");
+    let path = dir.join("model.safetensors");
+    let be = Cpu::<f32>::default();
+    let (mut store, mut opt) = trained(be);
+    let mut extra = BTreeMap::new();
+    extra.insert("epoch".to_string(), "7".to_string());
+    checkpoint::save(&path, &store, Some(&opt), &extra).unwrap();
+
+    let mut store2 = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    store2.add_buffer("running_mean", Tensor::zeros(&be, &[2])).unwrap();
+    let mut opt2 = Adam::new(0.01);
+    let info = checkpoint::load(&path, &mut store2, Some(&mut opt2)).unwrap();
+    assert_eq!(info.optimizer, Some(("adam".to_string(), 3)));
+    assert_eq!(info.metadata["epoch"], "7");
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    for name in ["w", "b", "running_mean"] {
+        assert_eq!(bits(&store, name), bits(&store2, name), "{name}");
+    }
+    assert_eq!(opt2.steps(), 3);
+    assert_eq!(opt2.state().params["w"].step, 3);
+
+    // One more step from each gives the same parameters bit for bit.
+    for (s, o) in [(&mut store, &mut opt), (&mut store2, &mut opt2)] {
+        let (_, g) = quadratic_grads(s, 0.7);
+        o.step(s, &g).unwrap();
+    }
+    assert_eq!(bits(&store, "w"), bits(&store2, "w"));
+    assert_eq!(bits(&store, "b"), bits(&store2, "b"));
+}
+
+#[test]
+fn the_file_is_plain_safetensors_with_f32_little_endian_tensors() {
+    let dir = tmpdir("format");
+    let path = dir.join("m.safetensors");
+    let be = Cpu::<f32>::default();
+    let (store, opt) = trained(be);
+    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let mut names: Vec<&str> = st.names();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "buffer/running_mean",
+            "optim/b/m",
+            "optim/b/v",
+            "optim/w/m",
+            "optim/w/v",
+            "param/b",
+            "param/w"
+        ]
+    );
+    for (key, shape, value) in [
+        ("param/w", vec![2, 3], store.get("w").unwrap().to_vec_f32(&be)),
+        ("param/b", vec![3], store.get("b").unwrap().to_vec_f32(&be)),
+        ("buffer/running_mean", vec![2], vec![0.25, -0.75]),
+        ("optim/w/v", vec![2, 3], opt.state().params["w"].slots[1].to_vec_f32(&be)),
+    ] {
+        let t = st.tensor(key).unwrap();
+        assert_eq!(t.dtype(), Dtype::F32, "{key}");
+        assert_eq!(t.shape(), shape.as_slice(), "{key}");
+        let want: Vec<u8> = value.iter().flat_map(|x| x.to_le_bytes()).collect();
+        assert_eq!(t.data(), want.as_slice(), "{key}");
+    }
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let meta = header.metadata().clone().unwrap();
+    assert_eq!(meta["format"], FORMAT);
+    assert_eq!(meta["optim.kind"], "adam");
+    assert_eq!(meta["optim.step"], "3");
+    assert_eq!(meta["optim.param_steps"], r#"{"b":3,"w":3}"#);
+}
+
+#[test]
+fn an_f64_backend_saves_f64_and_reads_f32_files_too() {
+    let dir = tmpdir("f64");
+    let (p64, p32) = (dir.join("a.safetensors"), dir.join("b.safetensors"));
+    let b64 = Cpu::<f64>::default();
+    let s64 = store_wb(b64, &W, &B);
+    checkpoint::save(&p64, &s64, None, &BTreeMap::new()).unwrap();
+    let bytes = std::fs::read(&p64).unwrap();
+    assert_eq!(
+        SafeTensors::deserialize(&bytes).unwrap().tensor("param/w").unwrap().dtype(),
+        Dtype::F64
+    );
+    let mut back = store_wb(b64, &[0.0; 6], &[0.0; 3]);
+    checkpoint::load(&p64, &mut back, None).unwrap();
+    assert_eq!(values(&back, "w"), W.to_vec());
+
+    let s32 = store_wb(Cpu::<f32>::default(), &W, &B);
+    checkpoint::save(&p32, &s32, None, &BTreeMap::new()).unwrap();
+    checkpoint::load(&p32, &mut back, None).unwrap();
+    assert_eq!(values(&back, "b"), B.to_vec());
+    assert_eq!(values(&back, "w")[0], 0.1f32 as f64);
+}
+
+#[test]
+fn saving_replaces_the_file_atomically_and_leaves_no_temporary_file() {
+    let dir = tmpdir("atomic");
+    let path = dir.join("m.safetensors");
+    let be = Cpu::<f32>::default();
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    checkpoint::save(&path, &store_wb(be, &[9.0; 6], &B), None, &BTreeMap::new()).unwrap();
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("m.safetensors")]);
+    let mut back = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    checkpoint::load(&path, &mut back, None).unwrap();
+    assert_eq!(values(&back, "w"), vec![9.0; 6]);
+    // A directory that does not exist: an error, and nothing written.
+    let bad = dir.join("missing-dir").join("m.safetensors");
+    expect_err(
+        checkpoint::save(&bad, &store_wb(be, &W, &B), None, &BTreeMap::new()),
+        &["directory"],
+    );
+}
+
+#[test]
+fn a_truncated_or_corrupt_file_is_reported_as_such() {
+    let dir = tmpdir("corrupt");
+    let path = dir.join("m.safetensors");
+    let be = Cpu::<f32>::default();
+    let (store, opt) = trained(be);
+    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = dir.join("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    expect_err(
+        checkpoint::load(&cut, &mut s, None),
+        &["corrupt or truncated", "earlier checkpoint"],
+    );
+    let junk = dir.join("junk.safetensors");
+    std::fs::write(&junk, b"definitely not a checkpoint").unwrap();
+    expect_err(checkpoint::load(&junk, &mut s, None), &["corrupt or truncated"]);
+    // Nothing was changed by the failed loads.
+    assert_eq!(values(&s, "w"), vec![0.0; 6]);
+    expect_err(checkpoint::load(dir.join("absent.safetensors"), &mut s, None), &["no such file"]);
+    // A valid safetensors file that cosmograd did not write.
+    let foreign = dir.join("foreign.safetensors");
+    let data = [0u8; 4];
+    let view = safetensors::tensor::TensorView::new(Dtype::F32, vec![1], &data).unwrap();
+    std::fs::write(&foreign, safetensors::serialize([("x", view)], None).unwrap()).unwrap();
+    expect_err(checkpoint::load(&foreign, &mut s, None), &["not a cosmograd checkpoint"]);
+}
+
+#[test]
+fn a_missing_parameter_names_it() {
+    let dir = tmpdir("missing");
+    let path = dir.join("m.safetensors");
+    let be = Cpu::<f32>::default();
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let mut bigger = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    bigger.add("fc2.weight", Tensor::zeros(&be, &[4])).unwrap();
+    expect_err(
+        checkpoint::load(&path, &mut bigger, None),
+        &["parameter `fc2.weight` is missing", "architecture"],
+    );
+    assert_eq!(values(&bigger, "w"), vec![0.0; 6], "a failed load changes nothing");
+    let mut smaller = ParamStore::new(be);
+    smaller.add("w", Tensor::zeros(&be, &[2, 3])).unwrap();
+    expect_err(checkpoint::load(&path, &mut smaller, None), &["`param/b`", "does not have"]);
+}
+
+#[test]
+fn a_shape_mismatch_names_both_shapes() {
+    let dir = tmpdir("shape");
+    let path = dir.join("m.safetensors");
+    let be = Cpu::<f32>::default();
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let mut other = ParamStore::new(be);
+    other.add("w", Tensor::zeros(&be, &[3, 2])).unwrap();
+    other.add("b", Tensor::zeros(&be, &[3])).unwrap();
+    expect_err(checkpoint::load(&path, &mut other, None), &["`w`", "[2, 3]", "[3, 2]"]);
+}
+
+#[test]
+fn optimiser_state_must_exist_and_be_of_the_same_kind() {
+    let dir = tmpdir("optim");
+    let (with, without) = (dir.join("a.safetensors"), dir.join("b.safetensors"));
+    let be = Cpu::<f32>::default();
+    let (store, opt) = trained(be);
+    checkpoint::save(&with, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    checkpoint::save(&without, &store, None, &BTreeMap::new()).unwrap();
+    let fresh = || {
+        let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);
+        s.add_buffer("running_mean", Tensor::zeros(&be, &[2])).unwrap();
+        s
+    };
+    let mut sgd = Sgd::momentum(0.1, 0.9);
+    expect_err(checkpoint::load(&with, &mut fresh(), Some(&mut sgd)), &["`adam`, not `sgd`"]);
+    expect_err(
+        checkpoint::load(&without, &mut fresh(), Some(&mut Adam::new(0.1))),
+        &["no optimiser state"],
+    );
+    // Loading the parameters alone from a file with optimiser state is fine.
+    checkpoint::load(&with, &mut fresh(), None).unwrap();
+    let mut extra = BTreeMap::new();
+    extra.insert("format".to_string(), "mine".to_string());
+    expect_err(checkpoint::save(&without, &store, None, &extra), &["reserved"]);
+}
