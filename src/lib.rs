@@ -21,6 +21,7 @@ pub mod cli;
 pub mod error;
 pub mod nn;
 pub mod ops;
+pub mod teach;
 pub mod tensor;
 
 pub use error::{Error, Result};
