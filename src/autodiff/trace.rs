@@ -8,11 +8,12 @@
 //!
 //! let tape = Tape::new(Cpu::<f64>::default());
 //! let x = tape.leaf(Tensor::from_f64(tape.backend(), &[3.0], &[1]).unwrap()).named("x");
-//! // E = x² + 2x: x feeds two consumers, square (∂ = 2x = 6) and mul_scalar (∂ = 2).
+//! // E = x² + 2x: x feeds two consumers, square (∂ = 2x = 6) and mul_scalar (∂ = 2);
+//! // the reverse walk reaches mul_scalar, recorded last, first.
 //! let e = x.square().unwrap().add(x.mul_scalar(2.0).unwrap()).unwrap().sum().unwrap();
 //! let (grads, trace) = tape.backward_traced(e).unwrap();
 //! let parts: Vec<f64> = trace.received(x.id()).iter().map(|c| c.summary.value.unwrap()).collect();
-//! assert_eq!(parts, vec![6.0, 2.0]);
+//! assert_eq!(parts, vec![2.0, 6.0]);
 //! assert_eq!(grads.wrt(x).unwrap().to_vec_f64(tape.backend()), vec![8.0]);
 //! println!("{}", trace.render());
 //! ```
