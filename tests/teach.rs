@@ -1,6 +1,8 @@
 //! Tests of the teaching tools: `explain`, the backward trace, the DOT export, the gradient
 //! table, and the example programs (included as modules and run).
 
+#[path = "../examples/backward_trace.rs"]
+mod backward_trace_example;
 #[path = "../examples/custom_op.rs"]
 mod custom_op_example;
 #[path = "teach/dot.rs"]

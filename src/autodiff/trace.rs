@@ -74,8 +74,9 @@ pub struct Contribution {
     /// The node whose rule produced it.
     pub from: usize,
     pub from_op: String,
-    /// The input it is for.
+    /// The input it is for, and that input's name (label or parameter name; empty if none).
     pub to: usize,
+    pub to_name: String,
     pub summary: GradSummary,
 }
 
@@ -114,6 +115,16 @@ pub(crate) fn node_name<B: Backend>(tape: &Tape<B>, id: usize) -> String {
     }
 }
 
+/// A node's label or parameter name for the trace's name column; empty when it has none.
+fn display_name<B: Backend>(tape: &Tape<B>, id: usize) -> String {
+    let n = node_name(tape, id);
+    if n.starts_with('#') {
+        String::new()
+    } else {
+        n
+    }
+}
+
 impl Trace {
     pub fn new() -> Self {
         Self::default()
@@ -133,10 +144,10 @@ impl Trace {
             return;
         }
         for c in parts {
-            s.push_str(&format!("      + from #{:<4} {:<18} {}\n", c.from, c.from_op, c.summary.text()));
+            s.push_str(&format!("      + from #{:<5} {:<31} {}\n", c.from, c.from_op, c.summary.text()));
         }
         s.push_str(&format!(
-            "      = {:<29} {}\n",
+            "      = {:<43} {}\n",
             format!("sum of {} contributions", parts.len()),
             total.text()
         ));
@@ -147,7 +158,7 @@ impl Trace {
         let mut s = String::from("backward trace, in reverse order: each node with the gradient ∂E/∂out arriving at its output,\n");
         s.push_str("then (→) the gradient its rule sends to each input; ‖·‖ is the L2 norm, `=` a single value\n");
         s.push_str(&format!(
-            "{:<5} {:<18} {:<8} {:<30} {}\n",
+            "{:<5} {:<18} {:<12} {:<30} {}\n",
             "node", "op", "name", "shapes (inputs → output)", "∂E/∂out"
         ));
         for st in &self.steps {
@@ -158,7 +169,7 @@ impl Trace {
                 format!("{} {}", st.op, st.detail)
             };
             s.push_str(&format!(
-                "#{:<4} {:<18} {:<8} {:<30} {}\n",
+                "#{:<4} {:<18} {:<12} {:<30} {}\n",
                 st.id,
                 op,
                 st.name,
@@ -168,8 +179,9 @@ impl Trace {
             self.sum_lines(&mut s, st.id, &st.arriving);
             for c in &st.produced {
                 s.push_str(&format!(
-                    "      → to #{:<6} {:<18} {}\n",
+                    "      → to   #{:<5} {:<12} {:<18} {}\n",
                     c.to,
+                    c.to_name,
                     format!("{:?}", c.summary.shape),
                     c.summary.text()
                 ));
@@ -179,7 +191,7 @@ impl Trace {
             s.push_str("leaves (parameters and inputs: their gradient is the sum of what arrived)\n");
             for (&id, (name, kind, total)) in &self.leaf_sums {
                 s.push_str(&format!(
-                    "#{:<4} {:<18} {:<8} {:<30} {}\n",
+                    "#{:<4} {:<18} {:<12} {:<30} {}\n",
                     id,
                     kind,
                     name,
@@ -204,7 +216,7 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             id,
             op,
             detail,
-            name: tape.nodes()[id].label.clone().unwrap_or_default(),
+            name: display_name(tape, id),
             input_shapes,
             arriving: GradSummary::of(tape.backend(), grad),
             produced: Vec::new(),
@@ -217,6 +229,7 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             from,
             from_op: tape.nodes()[from].op_name.clone(),
             to,
+            to_name: display_name(tape, to),
             summary: GradSummary::of(b, grad),
         };
         if let Some(step) = self.steps.last_mut().filter(|s| s.id == from) {
