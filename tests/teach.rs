@@ -3,6 +3,8 @@
 
 #[path = "../examples/backward_trace.rs"]
 mod backward_trace_example;
+#[path = "teach/cli.rs"]
+mod cli;
 #[path = "../examples/custom_op.rs"]
 mod custom_op_example;
 #[path = "teach/dot.rs"]
