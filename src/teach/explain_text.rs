@@ -60,7 +60,7 @@ impl Explanation {
         }
         s += &format!("  {} {} {:.9}\n", pad("E_k", 5), pad("½ Σ_m (Y_m − y_km)²", 24), self.loss);
         for w in &self.walks {
-            s += &format!("\nBackward pass for {} — eq. {}: {}\n", w.weight, w.chain_eq, w.chain);
+            s += &format!("\nBackward pass for {} — eq. {}: {}\n", w.weight, w.eqs[0], w.chain);
             s += &format!(
                 "  {:<5} {} {} {:>13} {:>13}\n",
                 "eq.",
@@ -82,7 +82,7 @@ impl Explanation {
             }
             s += &format!(
                 "  {:<5} {} {}\n",
-                format!("({})", w.product_eq),
+                format!("({})", w.eqs[1]),
                 pad(&format!("∂E_k/∂{}", w.weight), 12),
                 w.product_formula
             );
@@ -93,7 +93,7 @@ impl Explanation {
             if let Some(n) = &w.note {
                 s += &format!("        note: {n}\n");
             }
-            s += &format!("  {:<5} {}\n", format!("({})", w.update_eq), self.update_line(w));
+            s += &format!("  {:<5} {}\n", format!("({})", w.eqs[2]), self.update_line(w));
         }
         s += &format!("\n{ERRATUM_29} (science.md §2)\n");
         s
@@ -109,13 +109,13 @@ impl Explanation {
         }
         s += &format!("| E_k | ½ Σ_m (Y_m − y_km)² | {:.9} |\n", self.loss);
         for w in &self.walks {
-            s += &format!("\n#### Backward pass for {}\n\nEq. {}: {}\n\n", w.weight, w.chain_eq, w.chain);
+            s += &format!("\n#### Backward pass for {}\n\nEq. {}: {}\n\n", w.weight, w.eqs[0], w.chain);
             s += "| eq. | factor | formula | value | tape |\n|---|---|---|---:|---:|\n";
             for f in &w.factors {
                 let tape = f.tape.map(|t| format!("{t:.9}")).unwrap_or_default();
                 s += &format!("| ({}) | {} | {} | {:.9} | {} |\n", f.eq, f.symbol, f.formula, f.value, tape);
             }
-            s += &format!("\nEq. {}: ∂E_k/∂{} = {}\n\n", w.product_eq, w.weight, w.product_formula);
+            s += &format!("\nEq. {}: ∂E_k/∂{} = {}\n\n", w.eqs[1], w.weight, w.product_formula);
             s += "| computed by | ∂E_k/∂w |\n|---|---:|\n";
             for (what, v) in Self::three(w) {
                 s += &format!("| {what} | {v:+.12e} |\n");
@@ -124,7 +124,7 @@ impl Explanation {
             if let Some(n) = &w.note {
                 s += &format!("\nNote: {n}.\n");
             }
-            s += &format!("\nEq. {} (gradient descent, eq. 8): {}\n", w.update_eq, self.update_line(w));
+            s += &format!("\nEq. {} (gradient descent, eq. 8): {}\n", w.eqs[2], self.update_line(w));
         }
         s += &format!("\n*{ERRATUM_29} (science.md §2).*\n");
         s

@@ -216,10 +216,10 @@ pub struct Factor {
 #[derive(Clone, Debug)]
 pub struct WeightWalk {
     pub weight: String,
-    pub chain_eq: &'static str,
+    /// Equation numbers of the chain rule, of the product and of the update.
+    pub eqs: [&'static str; 3],
     pub chain: String,
     pub factors: Vec<Factor>,
-    pub product_eq: &'static str,
     pub product_formula: String,
     /// The product of the factors (the hand-derived chain rule).
     pub hand: f64,
@@ -227,7 +227,6 @@ pub struct WeightWalk {
     pub tape: f64,
     /// The central finite difference in f64.
     pub numeric: f64,
-    pub update_eq: &'static str,
     pub old: f64,
     pub updated: f64,
     /// Why the derivative is zero, where a relu unit is switched off.
@@ -308,61 +307,47 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
     let d25 = out[0] - yk[0];
     let d26 = out[0] * (1.0 - out[0]);
     let d27 = h3[3];
-    let v414 = net.weight("V^4", 1, 4)?;
     let hand = d25 * d26 * d27;
-    let w1 = WeightWalk {
-        weight: "V⁴₁₄".into(),
-        chain_eq: "24",
-        chain: "∂E_k/∂V⁴₁₄ = ∂E_k/∂Y₁ · ∂Y₁/∂X⁴₁ · ∂X⁴₁/∂V⁴₁₄".into(),
-        factors: vec![
-            factor("25", "∂E_k/∂Y₁", "Y₁ − y_k1", d25, Some(gy[0])),
-            factor("26", "∂Y₁/∂X⁴₁", "g'(X⁴₁) = Y₁(1 − Y₁)", d26, None),
-            factor("27", "∂X⁴₁/∂V⁴₁₄", "h³₄", d27, None),
-        ],
-        product_eq: "28",
-        product_formula: "(Y₁ − y_k1) · [Y₁(1 − Y₁)] · h³₄".into(),
-        hand,
-        tape: param_grad("V^4", 1, 4)?,
-        numeric: net.finite_difference("V^4", 1, 4, EPS)?,
-        update_eq: "29",
-        old: v414,
-        updated: v414 - lr * hand,
-        note: (d27 == 0.0).then(|| "h³₄ = 0 (a relu unit that is off), so V⁴₁₄ does not affect E_k here; try another --seed".into()),
-    };
+    let mut w1 = walk(&net, lr, ("V^4", 1, 4), param_grad("V^4", 1, 4)?, hand)?;
+    w1.weight = "V⁴₁₄".into();
+    w1.eqs = ["24", "28", "29"];
+    w1.chain = "∂E_k/∂V⁴₁₄ = ∂E_k/∂Y₁ · ∂Y₁/∂X⁴₁ · ∂X⁴₁/∂V⁴₁₄".into();
+    w1.factors = vec![
+        factor("25", "∂E_k/∂Y₁", "Y₁ − y_k1", d25, Some(gy[0])),
+        factor("26", "∂Y₁/∂X⁴₁", "g'(X⁴₁) = Y₁(1 − Y₁)", d26, None),
+        factor("27", "∂X⁴₁/∂V⁴₁₄", "h³₄", d27, None),
+    ];
+    w1.product_formula = "(Y₁ − y_k1) · [Y₁(1 − Y₁)] · h³₄".into();
+    if d27 == 0.0 {
+        w1.note = Some("h³₄ = 0 (a relu unit that is off), so V⁴₁₄ does not affect E_k here; try another --seed".into());
+    }
 
     // V³₄₃: neuron 4 of layer 3, fed by h²₃; h³₄ feeds both outputs (eqs. 30–38).
     let d34 = (out[0] - yk[0]) * out[0] * (1.0 - out[0]);
-    let d35 = v414;
+    let d35 = net.weight("V^4", 1, 4)?;
     let d32 = d34 * d35;
     let d33 = (out[1] - yk[1]) * out[1] * (1.0 - out[1]) * net.weight("V^4", 2, 4)?;
     let d31 = d32 + d33;
     let d36 = f.derivative(x3[3], h3[3]);
     let d37 = h2[2];
-    let v343 = net.weight("V^3", 4, 3)?;
     let hand = d31 * d36 * d37;
-    let w2 = WeightWalk {
-        weight: "V³₄₃".into(),
-        chain_eq: "30",
-        chain: "∂E_k/∂V³₄₃ = ∂E_k/∂h³₄ · ∂h³₄/∂X³₄ · ∂X³₄/∂V³₄₃".into(),
-        factors: vec![
-            factor("34", "∂E_Y1/∂X⁴₁", "(Y₁ − y_k1) · Y₁(1 − Y₁)", d34, Some(gx4[0])),
-            factor("35", "∂X⁴₁/∂h³₄", "V⁴₁₄", d35, None),
-            factor("32", "∂E_Y1/∂h³₄", "(34) · (35)", d32, None),
-            factor("33", "∂E_Y2/∂h³₄", "(Y₂ − y_k2) · Y₂(1 − Y₂) · V⁴₂₄", d33, None),
-            factor("31", "∂E_k/∂h³₄", "(32) + (33)", d31, Some(gh3[3])),
-            factor("36", "∂h³₄/∂X³₄", &format!("f'(X³₄) = {}", f.derivative_formula()), d36, None),
-            factor("37", "∂X³₄/∂V³₄₃", "h²₃", d37, None),
-        ],
-        product_eq: "38",
-        product_formula: "{(34)·V⁴₁₄ + ∂E_Y2/∂h³₄} · f'(X³₄) · h²₃".into(),
-        hand,
-        tape: param_grad("V^3", 4, 3)?,
-        numeric: net.finite_difference("V^3", 4, 3, EPS)?,
-        update_eq: "39",
-        old: v343,
-        updated: v343 - lr * hand,
-        note: (d36 == 0.0).then(|| "f'(X³₄) = 0: relu with X³₄ ≤ 0 passes no gradient down; try another --seed".into()),
-    };
+    let mut w2 = walk(&net, lr, ("V^3", 4, 3), param_grad("V^3", 4, 3)?, hand)?;
+    w2.weight = "V³₄₃".into();
+    w2.eqs = ["30", "38", "39"];
+    w2.chain = "∂E_k/∂V³₄₃ = ∂E_k/∂h³₄ · ∂h³₄/∂X³₄ · ∂X³₄/∂V³₄₃".into();
+    w2.factors = vec![
+        factor("34", "∂E_Y1/∂X⁴₁", "(Y₁ − y_k1) · Y₁(1 − Y₁)", d34, Some(gx4[0])),
+        factor("35", "∂X⁴₁/∂h³₄", "V⁴₁₄", d35, None),
+        factor("32", "∂E_Y1/∂h³₄", "(34) · (35)", d32, None),
+        factor("33", "∂E_Y2/∂h³₄", "(Y₂ − y_k2) · Y₂(1 − Y₂) · V⁴₂₄", d33, None),
+        factor("31", "∂E_k/∂h³₄", "(32) + (33)", d31, Some(gh3[3])),
+        factor("36", "∂h³₄/∂X³₄", &format!("f'(X³₄) = {}", f.derivative_formula()), d36, None),
+        factor("37", "∂X³₄/∂V³₄₃", "h²₃", d37, None),
+    ];
+    w2.product_formula = "{(34)·V⁴₁₄ + ∂E_Y2/∂h³₄} · f'(X³₄) · h²₃".into();
+    if d36 == 0.0 {
+        w2.note = Some("f'(X³₄) = 0: relu with X³₄ ≤ 0 passes no gradient down; try another --seed".into());
+    }
     let dot = tape.to_dot(Some(&grads));
     Ok(Explanation {
         seed,
@@ -373,6 +358,24 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
         walks: vec![w1, w2],
         trace,
         dot,
+    })
+}
+
+/// The three derivatives and the update of weight `param`_ij; the caller fills in the text.
+fn walk(net: &ThesisNet, lr: f64, (param, i, j): (&str, usize, usize), tape: f64, hand: f64) -> Result<WeightWalk> {
+    let old = net.weight(param, i, j)?;
+    Ok(WeightWalk {
+        weight: String::new(),
+        eqs: [""; 3],
+        chain: String::new(),
+        factors: Vec::new(),
+        product_formula: String::new(),
+        hand,
+        tape,
+        numeric: net.finite_difference(param, i, j, EPS)?,
+        old,
+        updated: old - lr * hand,
+        note: None,
     })
 }
 
