@@ -26,6 +26,7 @@ pub mod error;
 pub mod eval;
 pub mod nn;
 pub mod ops;
+pub mod teach;
 pub mod tensor;
 
 pub use error::{Error, Result};

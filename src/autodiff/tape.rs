@@ -256,7 +256,18 @@ impl<B: Backend> Tape<B> {
     }
 
     /// Reverse pass from a scalar loss: ∂loss/∂v for every leaf v that requires a gradient.
+    /// With `COSMOGRAD_TRACE=1` the pass is traced and the trace printed to stderr.
     pub fn backward(&self, loss: Var<'_, B>) -> Result<Grads<B>> {
+        if std::env::var_os("COSMOGRAD_TRACE").is_some_and(|v| v != "0") {
+            let (grads, trace) = self.backward_traced(loss)?;
+            eprint!("{}", trace.render());
+            return Ok(grads);
+        }
+        self.backward_observed(loss, None)
+    }
+
+    /// [`Tape::backward`] from a scalar loss, optionally watched.
+    pub fn backward_observed(&self, loss: Var<'_, B>, observer: Option<&mut dyn BackwardObserver<B>>) -> Result<Grads<B>> {
         if loss.numel() != 1 {
             return Err(Error::shape(
                 "backward",
@@ -266,7 +277,7 @@ impl<B: Backend> Tape<B> {
             ));
         }
         let seed = Tensor::full(&self.backend, &loss.shape(), 1.0);
-        self.backward_with(loss, seed, None)
+        self.backward_with(loss, seed, observer)
     }
 
     /// Reverse pass from any output with a given seed gradient ∂E/∂output, optionally watched.

@@ -1,5 +1,6 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
+mod explain;
 mod gradcheck;
 mod info;
 
@@ -17,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Check every op's gradient against f64 central finite differences.
     Gradcheck(gradcheck::Args),
+    /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
+    /// by finite differences.
+    Explain(explain::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
 }
@@ -25,6 +29,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Info(a) => info::run(a),
     }
 }

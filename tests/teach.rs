@@ -1,0 +1,21 @@
+//! Tests of the teaching tools: `explain`, the backward trace, the DOT export, the gradient
+//! table, and the example programs (included as modules and run).
+
+#[path = "../examples/backward_trace.rs"]
+mod backward_trace_example;
+#[path = "teach/cli.rs"]
+mod cli;
+#[path = "../examples/custom_op.rs"]
+mod custom_op_example;
+#[path = "teach/dot.rs"]
+mod dot;
+#[path = "teach/examples.rs"]
+mod examples;
+#[path = "teach/explain.rs"]
+mod explain;
+#[path = "teach/gradcheck_table.rs"]
+mod gradcheck_table;
+#[path = "../examples/gradcheck_table.rs"]
+mod gradcheck_table_example;
+#[path = "teach/trace.rs"]
+mod trace;
