@@ -56,9 +56,9 @@ impl Explanation {
         let mut s = self.heading().join("\n") + "\n\n";
         s += &format!("Forward pass (eqs. 1–3, 22; {ERRATUM_13})\n");
         for r in &self.forward {
-            s += &format!("  {} {} {}\n", pad(&r.symbol, 5), pad(&r.formula, 24), list(&r.values));
+            s += &format!("  {} {} {}\n", pad(&r.symbol, 5), pad(&r.formula, 26), list(&r.values));
         }
-        s += &format!("  {} {} {:.9}\n", pad("E_k", 5), pad("½ Σ_m (Y_m − y_km)²", 24), self.loss);
+        s += &format!("  {} {} {:.9}\n", pad("E_k", 5), pad("E_Y1 + E_Y2 (eq. 12)", 26), self.loss);
         for w in &self.walks {
             s += &format!("\nBackward pass for {} — eq. {}: {}\n", w.weight, w.eqs[0], w.chain);
             s += &format!(
@@ -107,7 +107,7 @@ impl Explanation {
         for r in &self.forward {
             s += &format!("| {} | {} | {} |\n", r.symbol, r.formula, list(&r.values));
         }
-        s += &format!("| E_k | ½ Σ_m (Y_m − y_km)² | {:.9} |\n", self.loss);
+        s += &format!("| E_k | E_Y1 + E_Y2 (eq. 12) | {:.9} |\n", self.loss);
         for w in &self.walks {
             s += &format!("\n#### Backward pass for {}\n\nEq. {}: {}\n\n", w.weight, w.eqs[0], w.chain);
             s += "| eq. | factor | formula | value | tape |\n|---|---|---|---:|---:|\n";

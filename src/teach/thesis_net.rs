@@ -299,6 +299,11 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
         row("X⁴", "V⁴ h³ + T⁴", val(n.x4)),
         row("Y", "g(X⁴) = 1/(1 + e^−X⁴)", out.clone()),
         row("y_k", "target", yk.clone()),
+        row(
+            "E_Ym",
+            "½ (Y_m − y_km)² (eq. 23)",
+            out.iter().zip(yk).map(|(a, b)| 0.5 * (a - b) * (a - b)).collect(),
+        ),
     ];
     let loss = n.e.item()?;
     let (gy, gx4, gh3) = (grad(n.out)?, grad(n.x4)?, grad(n.h3)?);

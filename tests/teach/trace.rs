@@ -61,3 +61,33 @@ fn every_op_node_is_visited_once_in_reverse_order_with_its_shapes() {
     assert_eq!(lin.produced[0].summary.shape, vec![4, 3]);
     assert!(tr.render().contains("linear 3→4"));
 }
+
+/// Run alone, this is an ordinary test of `backward`; the test below runs it again in a child
+/// process with `COSMOGRAD_TRACE=1` and reads the trace from the child's stderr.
+#[test]
+fn traced_by_environment() {
+    let t = Tape::new(Cpu::<f64>::default());
+    let x = t.leaf(Tensor::from_f64(t.backend(), &[2.0], &[1]).unwrap()).named("x_env");
+    let e = x.square().unwrap().sum().unwrap();
+    let g = t.backward(e).unwrap();
+    assert_eq!(g.wrt(x).unwrap().to_vec_f64(t.backend()), vec![4.0]);
+}
+
+#[test]
+fn cosmograd_trace_1_prints_the_trace_of_backward_to_stderr() {
+    let run = |trace: &str| {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "trace::traced_by_environment", "--nocapture", "--test-threads=1"])
+            .env("COSMOGRAD_TRACE", trace)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let on = run("1");
+    assert!(
+        on.contains("backward trace") && on.contains("x_env") && on.contains("= 4.000000"),
+        "{on}"
+    );
+    assert!(!run("0").contains("backward trace"));
+}
