@@ -100,3 +100,11 @@ fn gmm_nll_of_one_component_is_the_gaussian_nll() {
     let want = 0.5 * (2.0 * std::f64::consts::PI).ln() + 0.7f64.ln() + (0.7f64).powi(2) / (2.0 * 0.49);
     assert!((e - want).abs() < 1e-12, "{e} vs {want}");
 }
+
+#[test]
+fn abs_has_zero_gradient_at_zero() {
+    let t = Tape::new(cpu());
+    let x = t.leaf(Tensor::from_f64(t.backend(), &[-2.0, 0.0, 3.0], &[3]).unwrap());
+    let g = t.backward(x.abs().unwrap().sum().unwrap()).unwrap();
+    assert_eq!(g.wrt(x).unwrap().to_vec_f64(t.backend()), vec![-1.0, 0.0, 1.0]);
+}

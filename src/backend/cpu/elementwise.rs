@@ -65,7 +65,16 @@ pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
         UnaryOp::AddScalar(_) => one,
         UnaryOp::MulScalar(c) => E::of(c),
         UnaryOp::Square => E::of(2.0) * x,
-        UnaryOp::Abs => x.signum(),
+        // sign(x), 0 at 0 like PyTorch (Float::signum would give ±1 at ±0).
+        UnaryOp::Abs => {
+            if x > zero {
+                one
+            } else if x < zero {
+                -one
+            } else {
+                zero
+            }
+        }
     }
 }
 
