@@ -108,7 +108,13 @@ fn gmm_nll(c: &mut Criterion) {
             sigma: SigmaParam::Softplus { floor: 1e-3 },
         };
         let s = |len, seed| be.from_f64(&random(len, seed));
-        let (logits, means, raw, target, grad) = (s(n * k, 3), s(n * k * d, 4), s(n * k * d, 5), s(n * d, 6), be.fill(n, 1.0 / n as f64));
+        let (logits, means, raw, target, grad) = (
+            s(n * k, 3),
+            s(n * k * d, 4),
+            s(n * k * d, 5),
+            s(n * d, 6),
+            be.fill(n, 1.0 / n as f64),
+        );
         // GmmInputs is Copy only for Copy storage, so it is rebuilt per call (four references).
         let inp = || GmmInputs {
             logits: &logits,

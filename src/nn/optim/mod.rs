@@ -186,3 +186,38 @@ pub trait Optimizer<B: Backend> {
         self
     }
 }
+
+/// An optimiser by name, for command lines and configs: `sgd` (with `momentum`), `adam` (L2
+/// weight decay) or `adamw` (decoupled weight decay), PyTorch's defaults otherwise.
+pub fn by_name<B: Backend>(name: &str, lr: f64, momentum: f64, weight_decay: f64) -> Result<Box<dyn Optimizer<B>>> {
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(Error::invalid(
+            "optimizer",
+            format!("learning rate must be a positive number, got {lr}"),
+        ));
+    }
+    Ok(match name {
+        "sgd" => Box::new(Sgd::with_config(
+            lr,
+            SgdConfig {
+                momentum,
+                weight_decay,
+                nesterov: false,
+            },
+        )),
+        "adam" => Box::new(Adam::with_config(
+            lr,
+            AdamConfig {
+                weight_decay,
+                ..AdamConfig::default()
+            },
+        )),
+        "adamw" => Box::new(Adam::adamw(lr, weight_decay)),
+        other => {
+            return Err(Error::invalid(
+                "optimizer",
+                format!("unknown optimiser `{other}`; choose sgd, adam or adamw"),
+            ))
+        }
+    })
+}
