@@ -239,8 +239,10 @@ impl Plot {
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| fail(&e))?;
         let log_y = self.log_y;
-        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(*v) };
-        let x_fmt = |v: &f64| tick(*v);
+        // Tick positions are computed in floating point, so a zero tick can arrive as −2e-16.
+        let snap = |v: f64, span: f64| if v.abs() < 1e-9 * span { 0.0 } else { v };
+        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(snap(*v, y1 - y0)) };
+        let x_fmt = |v: &f64| tick(snap(*v, x1 - x0));
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
