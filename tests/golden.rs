@@ -44,8 +44,10 @@ pub fn assert_close_to(what: &str, got: &[f64], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: lengths differ");
     let (mut worst, mut at) = (0.0f64, 0);
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        // A NaN counts as the worst possible error.
         let e = (g - w).abs() / (1.0 + w.abs());
-        if !(e <= worst) {
+        let e = if e.is_nan() { f64::INFINITY } else { e };
+        if e > worst {
             worst = e;
             at = i;
         }

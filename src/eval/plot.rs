@@ -239,8 +239,10 @@ impl Plot {
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| fail(&e))?;
         let log_y = self.log_y;
-        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(*v) };
-        let x_fmt = |v: &f64| tick(*v);
+        // Tick positions are computed in floating point, so a zero tick can arrive as −2e-16.
+        let snap = |v: f64, span: f64| if v.abs() < 1e-9 * span { 0.0 } else { v };
+        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(snap(*v, y1 - y0)) };
+        let x_fmt = |v: &f64| tick(snap(*v, x1 - x0));
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
@@ -317,5 +319,60 @@ pub fn tick(v: f64) -> String {
         "0".to_string()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick(0.5), "0.5");
+        assert_eq!(tick(2.0), "2");
+        assert_eq!(tick(-0.0001), "-1.0e-4");
+        assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(-0.0004), "-4.0e-4");
+        assert_eq!(tick(12345.0), "1.2e4");
+        assert_eq!(tick(0.125), "0.125");
+    }
+
+    #[test]
+    fn viridis_spans_its_stops_and_clamps() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(1.0), RGBColor(254, 232, 37));
+        assert_eq!(viridis(7.0), viridis(1.0));
+        assert_eq!(viridis(f64::NAN), viridis(0.0));
+    }
+
+    #[test]
+    fn a_figure_with_every_layer_kind_is_written() {
+        let path = std::env::temp_dir().join(format!("cosmograd-plot-{}.png", std::process::id()));
+        let line: Vec<(f64, f64)> = (1..50).map(|i| (i as f64, 1.0 / i as f64)).collect();
+        Plot::new("loss")
+            .labels("step", "loss")
+            .log_y()
+            .line("train", &line)
+            .points("dots", &line[..5], 3)
+            .save(&path)
+            .unwrap();
+        let png = std::fs::read(&path).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        Plot::new("heat")
+            .heatmap(Heatmap {
+                x_range: (0.0, 1.0),
+                y_range: (0.0, 2.0),
+                nx: 4,
+                ny: 3,
+                values: (0..12).map(|v| v as f64).collect(),
+            })
+            .weighted_points("w", &[(0.5, 1.0, 0.3)], 2)
+            .color(RGBColor(255, 255, 255))
+            .legend_at(SeriesLabelPosition::UpperLeft)
+            .save(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let bad = std::env::temp_dir().join("no-such-dir-cosmograd").join("x.png");
+        assert!(Plot::new("t").line("a", &line).save(&bad).is_err());
     }
 }

@@ -14,5 +14,5 @@ mod store;
 pub use dropout::Dropout;
 pub use init::Init;
 pub use linear::Linear;
-pub use optim::{Adam, AdamConfig, LrSchedule, Optimizer, Sgd, SgdConfig, StepReport};
+pub use optim::{Adam, AdamConfig, LrSchedule, Optim, Optimizer, Sgd, SgdConfig, StepReport, UpdateRule};
 pub use store::ParamStore;

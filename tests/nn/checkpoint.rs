@@ -34,6 +34,23 @@ fn trained<Bk: Backend>(be: Bk) -> (ParamStore<Bk>, Adam<Bk>) {
     (store, opt)
 }
 
+/// A trained store and its optimiser, saved with the optimiser state to `<fresh dir>/m.safetensors`.
+fn saved_trained(test: &str) -> (PathBuf, PathBuf, ParamStore<Cpu<f32>>, Adam<Cpu<f32>>) {
+    let dir = tmpdir(test);
+    let path = dir.join("m.safetensors");
+    let (store, opt) = trained(Cpu::<f32>::default());
+    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    (dir, path, store, opt)
+}
+
+/// The untrained `w`, `b` store saved without optimiser state.
+fn saved_plain(test: &str) -> (PathBuf, PathBuf) {
+    let dir = tmpdir(test);
+    let path = dir.join("m.safetensors");
+    checkpoint::save(&path, &store_wb(Cpu::<f32>::default(), &W, &B), None, &BTreeMap::new()).unwrap();
+    (dir, path)
+}
+
 fn bits<Bk: Backend>(s: &ParamStore<Bk>, name: &str) -> Vec<u32> {
     s.get(name).unwrap().to_vec_f32(s.backend()).iter().map(|x| x.to_bits()).collect()
 }
@@ -85,11 +102,8 @@ fn round_trip_is_exact_and_training_continues_identically() {
 
 #[test]
 fn the_file_is_plain_safetensors_with_f32_little_endian_tensors() {
-    let dir = tmpdir("format");
-    let path = dir.join("m.safetensors");
     let be = Cpu::<f32>::default();
-    let (store, opt) = trained(be);
-    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let (_dir, path, store, opt) = saved_trained("format");
     let bytes = std::fs::read(&path).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let mut names: Vec<&str> = st.names();
@@ -151,10 +165,8 @@ fn an_f64_backend_saves_f64_and_reads_f32_files_too() {
 
 #[test]
 fn saving_replaces_the_file_atomically_and_leaves_no_temporary_file() {
-    let dir = tmpdir("atomic");
-    let path = dir.join("m.safetensors");
     let be = Cpu::<f32>::default();
-    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let (dir, path) = saved_plain("atomic");
     checkpoint::save(&path, &store_wb(be, &[9.0; 6], &B), None, &BTreeMap::new()).unwrap();
     let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(entries, vec![std::ffi::OsString::from("m.safetensors")]);
@@ -171,11 +183,8 @@ fn saving_replaces_the_file_atomically_and_leaves_no_temporary_file() {
 
 #[test]
 fn a_truncated_or_corrupt_file_is_reported_as_such() {
-    let dir = tmpdir("corrupt");
-    let path = dir.join("m.safetensors");
     let be = Cpu::<f32>::default();
-    let (store, opt) = trained(be);
-    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let (dir, path, ..) = saved_trained("corrupt");
     let bytes = std::fs::read(&path).unwrap();
     let cut = dir.join("cut.safetensors");
     std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
@@ -200,10 +209,8 @@ fn a_truncated_or_corrupt_file_is_reported_as_such() {
 
 #[test]
 fn a_missing_parameter_names_it() {
-    let dir = tmpdir("missing");
-    let path = dir.join("m.safetensors");
     let be = Cpu::<f32>::default();
-    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let (_dir, path) = saved_plain("missing");
     let mut bigger = store_wb(be, &[0.0; 6], &[0.0; 3]);
     bigger.add("fc2.weight", Tensor::zeros(&be, &[4])).unwrap();
     expect_err(
@@ -218,10 +225,8 @@ fn a_missing_parameter_names_it() {
 
 #[test]
 fn a_shape_mismatch_names_both_shapes() {
-    let dir = tmpdir("shape");
-    let path = dir.join("m.safetensors");
     let be = Cpu::<f32>::default();
-    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let (_dir, path) = saved_plain("shape");
     let mut other = ParamStore::new(be);
     other.add("w", Tensor::zeros(&be, &[3, 2])).unwrap();
     other.add("b", Tensor::zeros(&be, &[3])).unwrap();
@@ -230,11 +235,9 @@ fn a_shape_mismatch_names_both_shapes() {
 
 #[test]
 fn optimiser_state_must_exist_and_be_of_the_same_kind() {
-    let dir = tmpdir("optim");
-    let (with, without) = (dir.join("a.safetensors"), dir.join("b.safetensors"));
     let be = Cpu::<f32>::default();
-    let (store, opt) = trained(be);
-    checkpoint::save(&with, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let (dir, with, store, _) = saved_trained("optim");
+    let without = dir.join("b.safetensors");
     checkpoint::save(&without, &store, None, &BTreeMap::new()).unwrap();
     let fresh = || {
         let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);

@@ -10,7 +10,9 @@ fn cpu() -> Cpu<f64> {
     Cpu::default()
 }
 
-fn minimise(mut opt: Box<dyn Optimizer<Cpu<f64>>>, steps: usize) -> (f64, f64) {
+type BoxedOpt = Box<dyn Optimizer<Cpu<f64>>>;
+
+fn minimise(mut opt: BoxedOpt, steps: usize) -> (f64, f64) {
     let mut store = store_wb(cpu(), &[0.5, -1.0, 2.0, 0.0, 1.5, -0.5], &[0.3, 0.2, -0.1]);
     let (first, _) = quadratic_grads(&store, 1.0);
     let mut last = first;
@@ -29,7 +31,7 @@ fn every_optimiser_drives_a_quadratic_to_its_minimum() {
         nesterov: true,
         ..SgdConfig::default()
     };
-    let cases: Vec<(&str, Box<dyn Optimizer<Cpu<f64>>>)> = vec![
+    let cases: Vec<(&str, BoxedOpt)> = vec![
         ("sgd", Box::new(Sgd::new(0.02))),
         ("sgd momentum", Box::new(Sgd::momentum(0.01, 0.9))),
         ("sgd nesterov", Box::new(Sgd::with_config(0.01, nesterov))),
@@ -174,4 +176,19 @@ fn the_optimiser_uses_its_schedule_step_by_step() {
     // Plain SGD moved b by −Σ lr.
     assert!((values(&store, "b")[0] + 0.6).abs() < 1e-15);
     assert_eq!(opt.current_lr(), 0.4);
+}
+
+#[test]
+fn optimisers_by_name() {
+    for (name, kind) in [("sgd", "sgd"), ("adam", "adam"), ("adamw", "adamw")] {
+        let o = cosmograd::nn::optim::by_name::<Cpu<f64>>(name, 0.1, 0.9, 0.0).unwrap();
+        assert_eq!(o.kind(), kind);
+        assert_eq!(o.current_lr(), 0.1);
+    }
+    let msg = cosmograd::nn::optim::by_name::<Cpu<f64>>("rmsprop", 0.1, 0.0, 0.0)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("rmsprop") && msg.contains("sgd, adam or adamw"), "{msg}");
+    assert!(cosmograd::nn::optim::by_name::<Cpu<f64>>("adam", -1.0, 0.0, 0.0).is_err());
 }

@@ -6,7 +6,8 @@ use rayon::prelude::*;
 
 /// PyTorch's clamps: ln p is floored at −100 and the BCE gradient's denominator p(1−p) at 1e-12.
 const LOG_FLOOR: f64 = -100.0;
-const DENOM_FLOOR: f64 = 1e-12;
+// PyTorch's floor is the f32 constant 1e-12 (1.0000000e-12 rounded to f32), even in float64.
+const DENOM_FLOOR: f64 = 1e-12_f32 as f64;
 
 #[inline(always)]
 fn loss<E: Element>(kind: LossKind, p: E, t: E) -> E {

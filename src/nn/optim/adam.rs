@@ -1,4 +1,4 @@
-use super::{OptimCore, Optimizer, ParamState};
+use super::{Optim, ParamState, UpdateRule};
 use crate::backend::{AdamStep, Backend};
 use crate::tensor::Tensor;
 
@@ -29,12 +29,9 @@ impl Default for AdamConfig {
 
 /// Adam with bias correction (PyTorch's `Adam`, or `AdamW` when `decoupled`): two slots, the
 /// first and second moment estimates m and v.
-pub struct Adam<B: Backend> {
-    pub config: AdamConfig,
-    core: OptimCore<B>,
-}
+pub type Adam<B> = Optim<B, AdamConfig>;
 
-impl<B: Backend> Adam<B> {
+impl<B: Backend> Optim<B, AdamConfig> {
     /// Adam with PyTorch's defaults and a constant learning rate.
     pub fn new(lr: f64) -> Self {
         Adam::with_config(lr, AdamConfig::default())
@@ -51,16 +48,13 @@ impl<B: Backend> Adam<B> {
         )
     }
     pub fn with_config(lr: f64, config: AdamConfig) -> Self {
-        Adam {
-            config,
-            core: OptimCore::new(lr),
-        }
+        Optim::with_rule(lr, config)
     }
 }
 
-impl<B: Backend> Optimizer<B> for Adam<B> {
+impl<B: Backend> UpdateRule<B> for AdamConfig {
     fn kind(&self) -> &'static str {
-        if self.config.decoupled {
+        if self.decoupled {
             "adamw"
         } else {
             "adam"
@@ -69,24 +63,14 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "v"]
     }
-    fn describe(&self) -> String {
-        format!("{:?}", self.config)
-    }
-    fn core(&self) -> &OptimCore<B> {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut OptimCore<B> {
-        &mut self.core
-    }
     fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
-        let c = self.config;
         let h = AdamStep {
             lr,
-            beta1: c.beta1,
-            beta2: c.beta2,
-            eps: c.eps,
-            weight_decay: c.weight_decay,
-            decoupled: c.decoupled,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            decoupled: self.decoupled,
             step: state.step,
             grad_scale,
         };

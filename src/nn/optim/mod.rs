@@ -71,6 +71,55 @@ impl<B: Backend> OptimCore<B> {
     }
 }
 
+/// The arithmetic of one optimiser: its state slots and the kernel call that updates one
+/// parameter. `state.step` already counts this update; `grad_scale` multiplies the gradient
+/// inside the kernel.
+pub trait UpdateRule<B: Backend>: std::fmt::Debug + 'static {
+    /// `sgd`, `adam` or `adamw` (recorded in checkpoints).
+    fn kind(&self) -> &'static str;
+    /// Names of the per-parameter state tensors (checkpoint keys `optim/<param>/<slot>`).
+    fn slot_names(&self) -> &'static [&'static str];
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64);
+}
+
+/// An optimiser made of an update rule (its hyper-parameters, e.g. [`AdamConfig`]) and the
+/// schedule, clipping and state every optimiser has. [`Sgd`] and [`Adam`] are this type.
+pub struct Optim<B: Backend, R> {
+    pub rule: R,
+    core: OptimCore<B>,
+}
+
+impl<B: Backend, R: UpdateRule<B>> Optim<B, R> {
+    /// The rule with a constant learning rate `lr`.
+    pub fn with_rule(lr: f64, rule: R) -> Self {
+        Optim {
+            rule,
+            core: OptimCore::new(lr),
+        }
+    }
+}
+
+impl<B: Backend, R: UpdateRule<B>> Optimizer<B> for Optim<B, R> {
+    fn kind(&self) -> &'static str {
+        self.rule.kind()
+    }
+    fn slot_names(&self) -> &'static [&'static str] {
+        self.rule.slot_names()
+    }
+    fn describe(&self) -> String {
+        format!("{:?}", self.rule)
+    }
+    fn core(&self) -> &OptimCore<B> {
+        &self.core
+    }
+    fn core_mut(&mut self) -> &mut OptimCore<B> {
+        &mut self.core
+    }
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+        self.rule.update(be, param, state, grad, lr, grad_scale)
+    }
+}
+
 /// What one optimiser step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepReport {
@@ -185,4 +234,39 @@ pub trait Optimizer<B: Backend> {
         self.core_mut().max_grad_norm = Some(max_norm);
         self
     }
+}
+
+/// An optimiser by name, for command lines and configs: `sgd` (with `momentum`), `adam` (L2
+/// weight decay) or `adamw` (decoupled weight decay), PyTorch's defaults otherwise.
+pub fn by_name<B: Backend>(name: &str, lr: f64, momentum: f64, weight_decay: f64) -> Result<Box<dyn Optimizer<B>>> {
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(Error::invalid(
+            "optimizer",
+            format!("learning rate must be a positive number, got {lr}"),
+        ));
+    }
+    Ok(match name {
+        "sgd" => Box::new(Sgd::with_config(
+            lr,
+            SgdConfig {
+                momentum,
+                weight_decay,
+                nesterov: false,
+            },
+        )),
+        "adam" => Box::new(Adam::with_config(
+            lr,
+            AdamConfig {
+                weight_decay,
+                ..AdamConfig::default()
+            },
+        )),
+        "adamw" => Box::new(Adam::adamw(lr, weight_decay)),
+        other => {
+            return Err(Error::invalid(
+                "optimizer",
+                format!("unknown optimiser `{other}`; choose sgd, adam or adamw"),
+            ))
+        }
+    })
 }

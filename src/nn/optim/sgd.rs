@@ -1,4 +1,4 @@
-use super::{OptimCore, Optimizer, ParamState};
+use super::{Optim, ParamState, UpdateRule};
 use crate::backend::{Backend, SgdStep};
 use crate::tensor::Tensor;
 
@@ -14,21 +14,15 @@ pub struct SgdConfig {
 }
 
 /// Stochastic gradient descent, PyTorch's `SGD` (dampening 0): one slot, the velocity.
-pub struct Sgd<B: Backend> {
-    pub config: SgdConfig,
-    core: OptimCore<B>,
-}
+pub type Sgd<B> = Optim<B, SgdConfig>;
 
-impl<B: Backend> Sgd<B> {
+impl<B: Backend> Optim<B, SgdConfig> {
     /// Plain SGD with a constant learning rate.
     pub fn new(lr: f64) -> Self {
         Sgd::with_config(lr, SgdConfig::default())
     }
     pub fn with_config(lr: f64, config: SgdConfig) -> Self {
-        Sgd {
-            config,
-            core: OptimCore::new(lr),
-        }
+        Optim::with_rule(lr, config)
     }
     /// SGD with momentum μ.
     pub fn momentum(lr: f64, momentum: f64) -> Self {
@@ -42,28 +36,19 @@ impl<B: Backend> Sgd<B> {
     }
 }
 
-impl<B: Backend> Optimizer<B> for Sgd<B> {
+impl<B: Backend> UpdateRule<B> for SgdConfig {
     fn kind(&self) -> &'static str {
         "sgd"
     }
     fn slot_names(&self) -> &'static [&'static str] {
         &["velocity"]
     }
-    fn describe(&self) -> String {
-        format!("{:?}", self.config)
-    }
-    fn core(&self) -> &OptimCore<B> {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut OptimCore<B> {
-        &mut self.core
-    }
     fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
         let h = SgdStep {
             lr,
-            momentum: self.config.momentum,
-            weight_decay: self.config.weight_decay,
-            nesterov: self.config.nesterov,
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            nesterov: self.nesterov,
             grad_scale,
         };
         be.sgd_update(param.storage_mut(), state.slots[0].storage_mut(), grad.storage(), h);
