@@ -360,6 +360,19 @@ pub fn all_cases() -> Vec<Case> {
         body!(|_t, x| x[0].concat(x[1], 1)),
     ));
 
+    c.push(Case::new(
+        "narrow",
+        "axis 1 middle",
+        vec![w("x", g.uniform(&[2, 5, 3], -1.0, 1.0))],
+        body!(|_t, x| x[0].narrow(1, 1, 3)),
+    ));
+    c.push(Case::new(
+        "narrow",
+        "last axis, one",
+        vec![w("x", g.uniform(&[3, 4], -1.0, 1.0))],
+        body!(|_t, x| x[0].narrow(1, 3, 1)),
+    ));
+
     // Reductions.
     c.push(Case::new(
         "sum",

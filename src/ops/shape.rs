@@ -56,6 +56,33 @@ impl<B: Backend> BackwardRule<B> for Concat {
     }
 }
 
+struct Narrow {
+    outer: usize,
+    /// Elements per outer row: before the slice, in it, after it.
+    before: usize,
+    len: usize,
+    after: usize,
+}
+
+impl<B: Backend> BackwardRule<B> for Narrow {
+    fn name(&self) -> &str {
+        "narrow"
+    }
+    fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
+        // The adjoint of taking a slice: the slice's gradient, zeros around it.
+        let be = c.backend;
+        let zeros_before = be.fill(self.outer * self.before, 0.0);
+        let zeros_after = be.fill(self.outer * self.after, 0.0);
+        let parts = [
+            (&zeros_before, self.before),
+            (c.grad.storage(), self.len),
+            (&zeros_after, self.after),
+        ];
+        let g = be.concat(&parts, self.outer);
+        Ok(vec![Some(Tensor::from_storage(g, c.inputs[0].shape().to_vec()))])
+    }
+}
+
 /// Concatenates along `axis`; all other dimensions must agree (U-Net skips: axis 1).
 pub fn concat<'t, B: Backend>(parts: &[Var<'t, B>], axis: usize) -> Result<Var<'t, B>> {
     let first = parts.first().ok_or_else(|| Error::invalid("concat", "needs at least one input"))?;
@@ -111,6 +138,31 @@ impl<'t, B: Backend> Var<'t, B> {
             &[self],
             Tensor::from_storage(out, vec![s[1], s[0]]),
         )
+    }
+    /// Elements `start .. start + len` along `axis` (e.g. splitting a head's outputs).
+    pub fn narrow(self, axis: usize, start: usize, len: usize) -> Result<Self> {
+        let s = self.shape();
+        if axis >= s.len() || start + len > s[axis] {
+            return Err(Error::invalid(
+                "narrow",
+                format!("range {start}..{} of axis {axis} is outside shape {s:?}", start + len),
+            ));
+        }
+        let inner: usize = s[axis + 1..].iter().product();
+        let outer: usize = s[..axis].iter().product();
+        let (before, len_e, after) = (start * inner, len * inner, (s[axis] - start - len) * inner);
+        let out = self
+            .backend()
+            .slice_block(self.value().storage(), outer, s[axis] * inner, before, len_e);
+        let mut shape = s.clone();
+        shape[axis] = len;
+        let rule = Narrow {
+            outer,
+            before,
+            len: len_e,
+            after,
+        };
+        self.tape.record(rule, &[self], Tensor::from_storage(out, shape))
     }
     pub fn concat(self, other: Self, axis: usize) -> Result<Self> {
         concat(&[self, other], axis)

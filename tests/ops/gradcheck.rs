@@ -43,6 +43,7 @@ gradcheck_tests!(
     flatten,
     transpose,
     concat,
+    narrow,
     sum,
     mean,
     softmax,
