@@ -1,0 +1,113 @@
+//! Max and average pooling over each plane of [n, c, h, w], no padding, floor mode. Planes are
+//! independent, so every kernel is a parallel loop over planes; each is already the plain
+//! loop of its formula.
+
+use super::{Element, PAR_MIN};
+use crate::backend::Pool2dGeom;
+use rayon::prelude::*;
+
+/// Runs `f(plane index, out plane)` over `out` split into planes of `per`, in parallel when
+/// the work is large enough to pay for it.
+pub(crate) fn for_planes<E: Element>(out: &mut [E], per: usize, work: usize, f: impl Fn(usize, &mut [E]) + Sync) {
+    if per == 0 {
+        return;
+    }
+    if work >= PAR_MIN {
+        out.par_chunks_mut(per).enumerate().for_each(|(i, o)| f(i, o));
+    } else {
+        out.chunks_mut(per).enumerate().for_each(|(i, o)| f(i, o));
+    }
+}
+
+/// (y, argmax): y = max over each window; argmax = the winner's offset iy·w + ix in its plane
+/// (the first one on ties), saved for the backward.
+pub(crate) fn maxpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> (Vec<E>, Vec<E>) {
+    let (po, pi) = (g.h_out * g.w_out, g.h * g.w);
+    let (mut y, mut arg) = (vec![E::zero(); g.out_len()], vec![E::zero(); g.out_len()]);
+    let run = |i: usize, (vals, idx): (&mut [E], &mut [E])| {
+        let plane = &x[i * pi..(i + 1) * pi];
+        for oy in 0..g.h_out {
+            for ox in 0..g.w_out {
+                let (mut best, mut at) = (E::neg_infinity(), oy * g.stride * g.w + ox * g.stride);
+                for ki in 0..g.kh {
+                    let row = (oy * g.stride + ki) * g.w + ox * g.stride;
+                    for (kj, &v) in plane[row..row + g.kw].iter().enumerate() {
+                        // A NaN wins over every number, so NaNs propagate as in PyTorch.
+                        if v > best || (v.is_nan() && !best.is_nan()) {
+                            best = v;
+                            at = row + kj;
+                        }
+                    }
+                }
+                vals[oy * g.w_out + ox] = best;
+                idx[oy * g.w_out + ox] = E::of(at as f64);
+            }
+        }
+    };
+    if po == 0 {
+        return (y, arg);
+    }
+    if g.in_len() >= PAR_MIN {
+        y.par_chunks_mut(po)
+            .zip(arg.par_chunks_mut(po))
+            .enumerate()
+            .for_each(|(i, p)| run(i, p));
+    } else {
+        y.chunks_mut(po).zip(arg.chunks_mut(po)).enumerate().for_each(|(i, p)| run(i, p));
+    }
+    (y, arg)
+}
+
+/// ∂E/∂x: each output's gradient added at its argmax.
+pub(crate) fn maxpool2d_backward<E: Element>(gy: &[E], argmax: &[E], g: Pool2dGeom) -> Vec<E> {
+    let (po, pi) = (g.h_out * g.w_out, g.h * g.w);
+    let mut gx = vec![E::zero(); g.in_len()];
+    for_planes(&mut gx, pi, g.in_len(), |i, plane| {
+        for (&gv, &a) in gy[i * po..(i + 1) * po].iter().zip(&argmax[i * po..(i + 1) * po]) {
+            let at = a.f64() as usize;
+            plane[at] = plane[at] + gv;
+        }
+    });
+    gx
+}
+
+/// y = mean over each kh×kw window.
+pub(crate) fn avgpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> Vec<E> {
+    let (po, pi) = (g.h_out * g.w_out, g.h * g.w);
+    let scale = E::of(1.0 / (g.kh * g.kw) as f64);
+    let mut y = vec![E::zero(); g.out_len()];
+    for_planes(&mut y, po, g.in_len(), |i, out| {
+        let plane = &x[i * pi..(i + 1) * pi];
+        for oy in 0..g.h_out {
+            for ox in 0..g.w_out {
+                let mut s = E::zero();
+                for ki in 0..g.kh {
+                    let row = (oy * g.stride + ki) * g.w + ox * g.stride;
+                    s = s + plane[row..row + g.kw].iter().fold(E::zero(), |a, &v| a + v);
+                }
+                out[oy * g.w_out + ox] = s * scale;
+            }
+        }
+    });
+    y
+}
+
+/// ∂E/∂x: each output's gradient / (kh·kw) added to every pixel of its window.
+pub(crate) fn avgpool2d_backward<E: Element>(gy: &[E], g: Pool2dGeom) -> Vec<E> {
+    let (po, pi) = (g.h_out * g.w_out, g.h * g.w);
+    let scale = E::of(1.0 / (g.kh * g.kw) as f64);
+    let mut gx = vec![E::zero(); g.in_len()];
+    for_planes(&mut gx, pi, g.in_len(), |i, plane| {
+        let gp = &gy[i * po..(i + 1) * po];
+        for oy in 0..g.h_out {
+            for ox in 0..g.w_out {
+                let v = gp[oy * g.w_out + ox] * scale;
+                for ki in 0..g.kh {
+                    let row = (oy * g.stride + ki) * g.w + ox * g.stride;
+                    plane[row..row + g.kw].iter_mut().for_each(|p| *p = *p + v);
+                }
+            }
+        }
+    });
+    gx
+}
