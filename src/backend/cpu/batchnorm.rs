@@ -6,19 +6,35 @@ use super::{Element, PAR_MIN};
 use crate::backend::BatchNormDims;
 use rayon::prelude::*;
 
-/// Σ_i f(x_i, g_i) over channel c's values, in f64 (g may be empty: then f sees 0 for it).
-fn channel_sum<E: Element>(x: &[E], g: &[E], c: usize, d: &BatchNormDims, f: impl Fn(f64, f64) -> f64) -> f64 {
-    let mut acc = 0.0;
+/// (Σ f(x_i, g_i), Σ h(x_i, g_i)) over channel c's values, in f64 with eight independent
+/// accumulators each so that the loop vectorises. `g` may be `x` itself.
+fn channel_sums<E: Element>(
+    x: &[E],
+    g: &[E],
+    c: usize,
+    d: &BatchNormDims,
+    f: impl Fn(f64, f64) -> f64,
+    h: impl Fn(f64, f64) -> f64,
+) -> (f64, f64) {
+    let (mut af, mut ah) = ([0.0f64; 8], [0.0f64; 8]);
+    let (mut sf, mut sh) = (0.0, 0.0);
     for n in 0..d.n {
         let at = (n * d.c + c) * d.plane;
-        let xs = &x[at..at + d.plane];
-        if g.is_empty() {
-            acc += xs.iter().map(|v| f(v.f64(), 0.0)).sum::<f64>();
-        } else {
-            acc += xs.iter().zip(&g[at..at + d.plane]).map(|(v, w)| f(v.f64(), w.f64())).sum::<f64>();
+        let (xs, gs) = (&x[at..at + d.plane], &g[at..at + d.plane]);
+        let whole = d.plane / 8 * 8;
+        for (cx, cg) in xs[..whole].chunks_exact(8).zip(gs[..whole].chunks_exact(8)) {
+            for l in 0..8 {
+                let (v, w) = (cx[l].f64(), cg[l].f64());
+                af[l] += f(v, w);
+                ah[l] += h(v, w);
+            }
+        }
+        for (v, w) in xs[whole..].iter().zip(&gs[whole..]) {
+            sf += f(v.f64(), w.f64());
+            sh += h(v.f64(), w.f64());
         }
     }
-    acc
+    (sf + af.iter().sum::<f64>(), sh + ah.iter().sum::<f64>())
 }
 
 /// One value per channel, in parallel over channels when the tensor is large.
@@ -60,8 +76,8 @@ fn affine<E: Element>(x: &[E], g: Option<&[E]>, a: &[f64], b: &[f64], k: &[f64],
 pub(crate) fn batchnorm_forward<E: Element>(x: &[E], gamma: &[E], beta: &[E], d: BatchNormDims) -> (Vec<E>, Vec<E>, Vec<E>) {
     let m = d.count() as f64;
     let stats = per_channel(&d, |c| {
-        let mean = channel_sum(x, &[], c, &d, |v, _| v) / m;
-        let var = channel_sum(x, &[], c, &d, |v, _| (v - mean) * (v - mean)) / m;
+        let mean = channel_sums(x, x, c, &d, |v, _| v, |_, _| 0.0).0 / m;
+        let var = channel_sums(x, x, c, &d, |v, _| (v - mean) * (v - mean), |_, _| 0.0).0 / m;
         (mean, 1.0 / (var + d.eps).sqrt())
     });
     // y = a x + b with a = γ·inv_std and b = β − mean·a.
@@ -86,9 +102,9 @@ pub(crate) fn batchnorm_backward<E: Element>(
     let m = d.count() as f64;
     let sums = per_channel(&d, |c| {
         let (mu, is) = (mean[c].f64(), inv_std[c].f64());
-        let sum_g = channel_sum(x, gy, c, &d, |_, g| g);
-        let sum_gxhat = channel_sum(x, gy, c, &d, |v, g| g * (v - mu) * is);
-        (sum_g, sum_gxhat)
+        // One pass: Σg and Σg(x − μ), then Σ g x̂ = inv_std · Σ g (x − μ).
+        let (sum_g, sum_gxc) = channel_sums(x, gy, c, &d, |_, g| g, |v, g| g * (v - mu));
+        (sum_g, sum_gxc * is)
     });
     // Expanding x̂ = (x − mean)·inv_std: ∂E/∂x = k g + a x + b, per channel, with
     // k = γ·inv_std, a = −k·inv_std·Σgx̂/M, b = −k·Σg/M − a·mean.

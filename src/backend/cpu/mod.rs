@@ -17,6 +17,7 @@ mod softmax;
 // Image kernels.
 pub mod batchnorm;
 pub mod conv2d;
+pub mod memory;
 mod pool2d;
 mod upsample;
 
