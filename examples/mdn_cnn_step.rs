@@ -1,6 +1,7 @@
 //! Timing of the thesis's MDN-CNN on the CPU (f32) at batch 32: one full training step
 //! (forward, backward, Adam) and, with `--layers`, each image kernel at the model's shapes
-//! beside matrixmultiply's sgemm on the same GEMM shapes, measured in the same run.
+//! beside matrixmultiply's sgemm on the same GEMM shapes, measured in the same run, and a
+//! large square sgemm for the machine's peak.
 //!
 //!   cargo run --release --example mdn_cnn_step -- [--steps 5] [--layers] [--json] [--retain]
 //!
@@ -10,22 +11,20 @@
 //! σ, isotropic) → mean Gaussian-mixture NLL. `benches/peers/image_kernels_torch.py` runs this
 //! and the same in PyTorch and prints the ratios.
 
-use cosmograd::backend::cpu::matmul::gemm;
-use cosmograd::backend::{AdamStep, Backend, BatchNormDims, Conv2dGeom, Cpu, MatmulDims, Pool2dGeom};
+#[path = "../benches/shared/image_shapes.rs"]
+mod image_shapes;
+
+use cosmograd::backend::AdamStep;
 use cosmograd::nn::{BatchNorm2d, Conv2d, Init, Linear, MaxPool2d, ParamStore};
-use cosmograd::ops::conv2d::conv2d_geom;
 use cosmograd::ops::gmm_nll::gmm_nll;
 use cosmograd::ops::{Conv2dOptions, GmmOptions};
 use cosmograd::prelude::*;
-use rayon::prelude::*;
+use image_shapes::{conv_layers, random, Be, MapKernels, SquareGemm, BATCH};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-const BATCH: usize = 32;
 const K: usize = 5;
 const D: usize = 6;
-
-type Be = Cpu<f32>;
 
 struct MdnCnn {
     c1: Conv2d,
@@ -112,12 +111,6 @@ impl Adam {
     }
 }
 
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    (0..n)
-        .map(|i| cosmograd::backend::cpu::random::uniform(seed, i as u32) * 2.0 - 1.0)
-        .collect()
-}
-
 /// The median of `reps` timings of `f`, after one warm-up call.
 fn time(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -143,120 +136,28 @@ fn report(json: bool, what: &str, seconds: f64, flops: f64) {
     }
 }
 
-/// Each conv kernel at the model's shapes, and sgemm at the same GEMM shape (BATCH
-/// independent [c_out, K]·[K, P] products over the same threads, on preallocated buffers).
-fn layers(json: bool, reps: usize) -> Result<()> {
-    let be = Be::default();
-    let shapes: [(&str, [usize; 4], [usize; 4]); 3] = [
-        ("conv1 1→16 4×4 256²", [BATCH, 1, 256, 256], [16, 1, 4, 4]),
-        ("conv2 16→32 3×3 128²", [BATCH, 16, 128, 128], [32, 16, 3, 3]),
-        ("conv3 32→64 2×2 64²", [BATCH, 32, 64, 64], [64, 32, 2, 2]),
-    ];
-    for (i, (name, xs, ws)) in shapes.iter().enumerate() {
-        let g: Conv2dGeom = conv2d_geom("conv2d", xs, ws, Conv2dOptions::same())?;
-        let flops = 2.0 * g.macs() as f64;
-        let x = be.from_f32(&random(g.in_len(), 1));
-        let w = be.from_f32(&random(g.weight_len(), 2));
-        let b = be.from_f32(&random(g.c_out, 3));
-        let gy = be.from_f32(&random(g.out_len(), 4));
-        let tag = format!("conv{}", i + 1);
+/// Each conv kernel at the model's shapes beside sgemm on the same GEMM shape, then batch
+/// norm and max pooling (the workloads of `benches/image_kernels.rs`).
+fn layers(json: bool, reps: usize) {
+    for mut l in conv_layers() {
         if !json {
-            println!("{name}");
+            println!("{}", l.title);
         }
-        report(
-            json,
-            &format!("{tag}.forward"),
-            time(reps, || drop(be.conv2d_forward(&x, &w, Some(&b), g))),
-            flops,
-        );
-        report(
-            json,
-            &format!("{tag}.backward_input"),
-            time(reps, || drop(be.conv2d_backward_input(&gy, &w, g))),
-            flops,
-        );
-        report(
-            json,
-            &format!("{tag}.backward_weight"),
-            time(reps, || drop(be.conv2d_backward_weight(&x, &gy, g))),
-            flops,
-        );
-        let (m, k, p) = (g.c_out, g.patch(), g.out_plane());
-        let a = random(m * k, 5);
-        let bm = random(k * p, 6);
-        let mut c = vec![0f32; BATCH * m * p];
-        let d = MatmulDims {
-            m,
-            k,
-            n: p,
-            trans_a: false,
-            trans_b: false,
-        };
-        let t = time(reps, || {
-            c.par_chunks_mut(m * p).for_each(|ci| gemm(&a, &bm, ci, d, 0.0, false));
-        });
-        report(json, &format!("{tag}.sgemm_same_shape"), t, flops);
+        let f = l.flops();
+        report(json, &format!("{}.forward", l.tag), time(reps, || l.forward()), f);
+        report(json, &format!("{}.backward_input", l.tag), time(reps, || l.backward_input()), f);
+        report(json, &format!("{}.backward_weight", l.tag), time(reps, || l.backward_weight()), f);
+        let t = time(reps, || l.sgemm_same_shape());
+        report(json, &format!("{}.sgemm_same_shape", l.tag), t, f);
     }
-    let n = 2048;
-    let (a, bm) = (random(n * n, 7), random(n * n, 8));
-    let mut c = vec![0f32; n * n];
-    let d = MatmulDims {
-        m: n,
-        k: n,
-        n,
-        trans_a: false,
-        trans_b: false,
-    };
-    report(
-        json,
-        "sgemm 2048³",
-        time(reps, || gemm(&a, &bm, &mut c, d, 0.0, true)),
-        2.0 * (n * n * n) as f64,
-    );
-
-    let d = BatchNormDims {
-        n: BATCH,
-        c: 16,
-        plane: 256 * 256,
-        eps: 1e-5,
-    };
-    let x = be.from_f32(&random(d.len(), 9));
-    let gy = be.from_f32(&random(d.len(), 10));
-    let (gamma, beta) = (be.fill(16, 1.0), be.fill(16, 0.0));
-    let (_, mean, inv_std) = be.batchnorm_forward(&x, &gamma, &beta, d);
-    report(
-        json,
-        "batchnorm.forward",
-        time(reps, || drop(be.batchnorm_forward(&x, &gamma, &beta, d))),
-        0.0,
-    );
-    report(
-        json,
-        "batchnorm.backward",
-        time(reps, || drop(be.batchnorm_backward(&x, &gy, &gamma, &mean, &inv_std, d))),
-        0.0,
-    );
-    let pg = Pool2dGeom {
-        n: BATCH,
-        c: 16,
-        h: 256,
-        w: 256,
-        kh: 2,
-        kw: 2,
-        stride: 2,
-        h_out: 128,
-        w_out: 128,
-    };
-    let (_, arg) = be.maxpool2d_forward(&x, pg);
-    let gp = be.from_f32(&random(pg.out_len(), 11));
-    report(json, "maxpool.forward", time(reps, || drop(be.maxpool2d_forward(&x, pg))), 0.0);
-    report(
-        json,
-        "maxpool.backward",
-        time(reps, || drop(be.maxpool2d_backward(&gp, &arg, pg))),
-        0.0,
-    );
-    Ok(())
+    let mut sq = SquareGemm::new(2048);
+    let f = sq.flops();
+    report(json, "sgemm_2048", time(reps, || sq.run()), f);
+    let k = MapKernels::new();
+    report(json, "batchnorm.forward", time(reps, || k.batchnorm_forward()), 0.0);
+    report(json, "batchnorm.backward", time(reps, || k.batchnorm_backward()), 0.0);
+    report(json, "maxpool.forward", time(reps, || k.maxpool_forward()), 0.0);
+    report(json, "maxpool.backward", time(reps, || k.maxpool_backward()), 0.0);
 }
 
 fn step_timing(json: bool, steps: usize) -> Result<()> {
@@ -309,7 +210,7 @@ fn main() -> Result<()> {
         );
     }
     if args.iter().any(|a| a == "--layers") {
-        layers(json, 5)?;
+        layers(json, 5);
     }
     step_timing(json, steps)
 }

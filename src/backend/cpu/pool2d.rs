@@ -24,31 +24,26 @@ pub(crate) fn for_planes<E: Element>(out: &mut [E], per: usize, work: usize, f: 
 pub(crate) fn maxpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> (Vec<E>, Vec<E>) {
     let (po, pi) = (g.h_out * g.w_out, g.h * g.w);
     let (mut y, mut arg) = (vec![E::zero(); g.out_len()], vec![E::zero(); g.out_len()]);
-    // Row by row: each input row of a window row updates the running maxima of a whole
-    // output row, a loop the compiler keeps free of index recomputation.
+    // The running maximum and its index stay in registers, updated by selects rather than
+    // branches: on noisy data "is this larger?" is a coin flip that a branch predictor loses.
     let run = |i: usize, (vals, idx): (&mut [E], &mut [E])| {
         let plane = &x[i * pi..(i + 1) * pi];
-        let mut at = vec![0usize; g.w_out];
-        for (oy, (vrow, irow)) in vals.chunks_mut(g.w_out).zip(idx.chunks_mut(g.w_out)).enumerate() {
-            vrow.fill(E::neg_infinity());
-            for ki in 0..g.kh {
-                let r0 = (oy * g.stride + ki) * g.w;
-                let row = &plane[r0..r0 + g.w];
-                for (ox, (best, a)) in vrow.iter_mut().zip(at.iter_mut()).enumerate() {
-                    let c0 = ox * g.stride;
-                    for (kj, &v) in row[c0..c0 + g.kw].iter().enumerate() {
-                        // Selects rather than branches: on noisy data "is this larger?" is a
-                        // coin flip that a branch predictor loses. `v != v` is a NaN: it
-                        // wins, so NaNs propagate as in PyTorch.
+        for oy in 0..g.h_out {
+            for ox in 0..g.w_out {
+                let base = oy * g.stride * g.w + ox * g.stride;
+                let (mut best, mut at) = (plane[base], base);
+                for ki in 0..g.kh {
+                    let r = base + ki * g.w;
+                    for (j, &v) in plane[r..r + g.kw].iter().enumerate() {
+                        // `v != v` is a NaN: it wins, so NaNs propagate as in PyTorch.
                         #[allow(clippy::eq_op)]
-                        let wins = (v > *best) | (v != v) | (ki == 0 && kj == 0);
-                        *best = if wins { v } else { *best };
-                        *a = if wins { r0 + c0 + kj } else { *a };
+                        let wins = (v > best) | (v != v);
+                        at = if wins { r + j } else { at };
+                        best = if wins { v } else { best };
                     }
                 }
-            }
-            for (o, &a) in irow.iter_mut().zip(&at) {
-                *o = E::of(a as f64);
+                vals[oy * g.w_out + ox] = best;
+                idx[oy * g.w_out + ox] = E::of(at as f64);
             }
         }
     };
