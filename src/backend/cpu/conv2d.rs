@@ -109,9 +109,17 @@ fn col2im_add<E: Element>(col: &[E], g: &Conv2dGeom, oy0: usize, oy1: usize, gx:
                         continue;
                     };
                     let dst = &mut plane[iy * w..(iy + 1) * w];
-                    for ox in lo..hi {
-                        let ix = ox * s + kj - g.pad_left;
-                        dst[ix] = dst[ix] + c[ox];
+                    if s == 1 {
+                        // Slices of equal length: the add vectorises.
+                        let start = lo + kj - g.pad_left;
+                        for (d, &v) in dst[start..start + hi - lo].iter_mut().zip(&c[lo..hi]) {
+                            *d = *d + v;
+                        }
+                    } else {
+                        for ox in lo..hi {
+                            let ix = ox * s + kj - g.pad_left;
+                            dst[ix] = dst[ix] + c[ox];
+                        }
                     }
                     if g.circular {
                         for ox in (0..lo).chain(hi..wo) {

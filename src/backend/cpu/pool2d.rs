@@ -50,6 +50,37 @@ pub(crate) fn maxpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> (Vec<E>, 
     if po == 0 {
         return (y, arg);
     }
+    if (g.kh, g.kw, g.stride) == (2, 2, 2) {
+        // The models' pooling: the same selects unrolled over the four pixels.
+        let run2 = |i: usize, (vals, idx): (&mut [E], &mut [E])| {
+            let plane = &x[i * pi..(i + 1) * pi];
+            for (oy, (vrow, irow)) in vals.chunks_mut(g.w_out).zip(idx.chunks_mut(g.w_out)).enumerate() {
+                let (t, b) = (2 * oy * g.w, (2 * oy + 1) * g.w);
+                let (top, bottom) = (&plane[t..t + 2 * g.w_out], &plane[b..b + 2 * g.w_out]);
+                let cells = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+                for (ox, ((v, o), (p, q))) in vrow.iter_mut().zip(irow.iter_mut()).zip(cells).enumerate() {
+                    let (mut best, mut at) = (p[0], t + 2 * ox);
+                    for (cand, off) in [(p[1], t + 2 * ox + 1), (q[0], b + 2 * ox), (q[1], b + 2 * ox + 1)] {
+                        #[allow(clippy::eq_op)]
+                        let wins = (cand > best) | (cand != cand);
+                        at = if wins { off } else { at };
+                        best = if wins { cand } else { best };
+                    }
+                    *v = best;
+                    *o = E::of(at as f64);
+                }
+            }
+        };
+        if g.in_len() >= PAR_MIN {
+            y.par_chunks_mut(po)
+                .zip(arg.par_chunks_mut(po))
+                .enumerate()
+                .for_each(|(i, p)| run2(i, p));
+        } else {
+            y.chunks_mut(po).zip(arg.chunks_mut(po)).enumerate().for_each(|(i, p)| run2(i, p));
+        }
+        return (y, arg);
+    }
     if g.in_len() >= PAR_MIN {
         y.par_chunks_mut(po)
             .zip(arg.par_chunks_mut(po))
