@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """cosmograd's image kernels and one MDN-CNN training step against PyTorch on this CPU.
 
-Runs `cargo run --release --example mdn_cnn_step -- --layers --json` (the Rust side) and the
-same work in PyTorch with the same thread count, then prints both times and their ratio
-(PyTorch time / cosmograd time: above 1 means cosmograd is faster).
+Runs `cargo run --release --example mdn_cnn_step -- --layers --retain --json` and the step
+once more without `--retain` (the Rust side), and the same work in PyTorch with the same thread
+count, then prints both times and their ratio (PyTorch time / cosmograd time: above 1 means
+cosmograd is faster). To give PyTorch the same allocator setting as `--retain`, run the script
+under GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295.
 
     python3 benches/peers/image_kernels_torch.py [--threads 2] [--reps 5] [--steps 5] [--no-rust]
 
@@ -105,11 +107,17 @@ def torch_step(steps):
 
 
 def rust(threads, steps):
-    cmd = ["cargo", "run", "--quiet", "--release", "--example", "mdn_cnn_step", "--", "--layers", "--json", "--steps", str(steps)]
+    """Kernels and the step with freed memory retained (--retain), then the step again with
+    the default allocator (every large tensor page-faulted in afresh)."""
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    res = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=True)
-    return {r["what"]: r["seconds"] for r in map(json.loads, res.stdout.splitlines()) if r}
+    out = {}
+    for extra, suffix in [(["--layers", "--retain"], ""), ([], " (default allocator)")]:
+        cmd = ["cargo", "run", "--quiet", "--release", "--example", "mdn_cnn_step", "--", "--json", "--steps", str(steps)] + extra
+        res = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, check=True)
+        for r in map(json.loads, filter(None, res.stdout.splitlines())):
+            out[r["what"] + suffix] = r["seconds"]
+    return out
 
 
 def main():
