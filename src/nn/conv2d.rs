@@ -31,21 +31,9 @@ impl Conv2d {
         init: Init,
         seed: u64,
     ) -> Result<Self> {
-        let weight = format!("{name}.weight");
-        let b = store.backend().clone();
         let shape = [c_out, c_in, kernel.0, kernel.1];
-        store.add(&weight, init.tensor(&b, &shape, None, seed_for(seed, &weight))?)?;
-        let bias = if bias {
-            let bname = format!("{name}.bias");
-            let fan_in = c_in * kernel.0 * kernel.1;
-            store.add(
-                &bname,
-                Init::LecunUniform.tensor(&b, &[c_out], Some(fan_in), seed_for(seed, &bname))?,
-            )?;
-            Some(bname)
-        } else {
-            None
-        };
+        let bias = bias.then_some((c_out, c_in * kernel.0 * kernel.1));
+        let (weight, bias) = add_weight_and_bias(store, name, &shape, bias, init, seed)?;
         Ok(Conv2d {
             weight,
             bias,
@@ -61,4 +49,27 @@ impl Conv2d {
         let b = self.bias.as_ref().map(|n| store.var(tape, n)).transpose()?;
         x.conv2d(w, b, self.options)
     }
+}
+
+/// Adds `<name>.weight` of `shape` drawn from `init` and, with `bias = Some((len, fan_in))`,
+/// `<name>.bias` [len] from PyTorch's default U(±1/√fan_in); both seeded by name. Returns
+/// their names.
+pub(super) fn add_weight_and_bias<B: Backend>(
+    store: &mut ParamStore<B>,
+    name: &str,
+    shape: &[usize],
+    bias: Option<(usize, usize)>,
+    init: Init,
+    seed: u64,
+) -> Result<(String, Option<String>)> {
+    let weight = format!("{name}.weight");
+    let b = store.backend().clone();
+    store.add(&weight, init.tensor(&b, shape, None, seed_for(seed, &weight))?)?;
+    let Some((len, fan_in)) = bias else {
+        return Ok((weight, None));
+    };
+    let bname = format!("{name}.bias");
+    let t = Init::LecunUniform.tensor(&b, &[len], Some(fan_in), seed_for(seed, &bname))?;
+    store.add(&bname, t)?;
+    Ok((weight, Some(bname)))
 }

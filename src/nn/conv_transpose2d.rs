@@ -1,4 +1,5 @@
-use super::init::{seed_for, Init};
+use super::conv2d::add_weight_and_bias;
+use super::init::Init;
 use super::ParamStore;
 use crate::autodiff::Var;
 use crate::backend::Backend;
@@ -31,21 +32,10 @@ impl ConvTranspose2d {
         init: Init,
         seed: u64,
     ) -> Result<Self> {
-        let weight = format!("{name}.weight");
-        let b = store.backend().clone();
+        // Weights [in, out, kh, kw]: the bias has one value per output channel, fan_in = out·kh·kw.
         let shape = [c_in, c_out, kernel.0, kernel.1];
-        store.add(&weight, init.tensor(&b, &shape, None, seed_for(seed, &weight))?)?;
-        let bias = if bias {
-            let bname = format!("{name}.bias");
-            let fan_in = c_out * kernel.0 * kernel.1;
-            store.add(
-                &bname,
-                Init::LecunUniform.tensor(&b, &[c_out], Some(fan_in), seed_for(seed, &bname))?,
-            )?;
-            Some(bname)
-        } else {
-            None
-        };
+        let bias = bias.then_some((c_out, c_out * kernel.0 * kernel.1));
+        let (weight, bias) = add_weight_and_bias(store, name, &shape, bias, init, seed)?;
         Ok(ConvTranspose2d {
             weight,
             bias,

@@ -19,6 +19,18 @@ pub(crate) fn for_planes<E: Element>(out: &mut [E], per: usize, work: usize, f: 
     }
 }
 
+/// Like `for_planes`, over two outputs split alike (max pooling's values and argmax).
+fn for_plane_pairs<E: Element>(a: &mut [E], b: &mut [E], per: usize, work: usize, f: impl Fn(usize, (&mut [E], &mut [E])) + Sync) {
+    if work >= PAR_MIN {
+        a.par_chunks_mut(per)
+            .zip(b.par_chunks_mut(per))
+            .enumerate()
+            .for_each(|(i, p)| f(i, p));
+    } else {
+        a.chunks_mut(per).zip(b.chunks_mut(per)).enumerate().for_each(|(i, p)| f(i, p));
+    }
+}
+
 /// (y, argmax): y = max over each window; argmax = the winner's offset iy·w + ix in its plane
 /// (the first one on ties), saved for the backward.
 pub(crate) fn maxpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> (Vec<E>, Vec<E>) {
@@ -71,24 +83,10 @@ pub(crate) fn maxpool2d_forward<E: Element>(x: &[E], g: Pool2dGeom) -> (Vec<E>, 
                 }
             }
         };
-        if g.in_len() >= PAR_MIN {
-            y.par_chunks_mut(po)
-                .zip(arg.par_chunks_mut(po))
-                .enumerate()
-                .for_each(|(i, p)| run2(i, p));
-        } else {
-            y.chunks_mut(po).zip(arg.chunks_mut(po)).enumerate().for_each(|(i, p)| run2(i, p));
-        }
+        for_plane_pairs(&mut y, &mut arg, po, g.in_len(), run2);
         return (y, arg);
     }
-    if g.in_len() >= PAR_MIN {
-        y.par_chunks_mut(po)
-            .zip(arg.par_chunks_mut(po))
-            .enumerate()
-            .for_each(|(i, p)| run(i, p));
-    } else {
-        y.chunks_mut(po).zip(arg.chunks_mut(po)).enumerate().for_each(|(i, p)| run(i, p));
-    }
+    for_plane_pairs(&mut y, &mut arg, po, g.in_len(), run);
     (y, arg)
 }
 
