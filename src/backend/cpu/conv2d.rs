@@ -136,7 +136,7 @@ fn col2im_add<E: Element>(col: &[E], g: &Conv2dGeom, oy0: usize, oy1: usize, gx:
 /// Splits the batch into one block of consecutive samples per thread and runs `f(sample,
 /// out_n, tile_buffer)` for each sample, where `out_n` is the sample's slice of `out`. Each
 /// block allocates its tile buffer once.
-fn per_sample<E: Element>(out: &mut [E], per: usize, buf_len: usize, n: usize, f: impl Fn(usize, &mut [E], &mut [E]) + Sync) {
+fn per_sample<E: Element, T: Send>(out: &mut [T], per: usize, buf_len: usize, n: usize, f: impl Fn(usize, &mut [T], &mut [E]) + Sync) {
     if per == 0 || n == 0 {
         return;
     }
@@ -153,38 +153,53 @@ fn per_sample<E: Element>(out: &mut [E], per: usize, buf_len: usize, n: usize, f
 pub(crate) fn conv2d_forward<E: Element>(x: &[E], w: &[E], bias: Option<&[E]>, g: Conv2dGeom) -> Vec<E> {
     let (k, p) = (g.patch(), g.out_plane());
     let in_n = g.c_in * g.h * g.w;
-    let mut y = vec![E::zero(); g.out_len()];
-    per_sample(&mut y, g.c_out * p, tile_len(&g), g.n, |i, y_n, col| {
-        let x_n = &x[i * in_n..(i + 1) * in_n];
-        for (oy0, oy1) in tiles(&g) {
-            let pt = (oy1 - oy0) * g.w_out;
-            im2col(x_n, &g, oy0, oy1, col);
-            // y_n[:, tile] (row stride P) = W [c_out, K] · col [K, pt]
-            unsafe {
-                E::gemm(
-                    g.c_out,
-                    k,
-                    pt,
-                    E::one(),
-                    w.as_ptr(),
-                    k as isize,
-                    1,
-                    col.as_ptr(),
-                    pt as isize,
-                    1,
-                    E::zero(),
-                    y_n.as_mut_ptr().add(oy0 * g.w_out),
-                    p as isize,
-                    1,
-                );
+    // Every output element is written by the gemm (β = 0 writes C without reading it), so
+    // the output starts uninitialised: zeroing it first would cost another pass over memory.
+    let mut y: Vec<E> = Vec::with_capacity(g.out_len());
+    per_sample(
+        &mut y.spare_capacity_mut()[..g.out_len()],
+        g.c_out * p,
+        tile_len(&g),
+        g.n,
+        |i, y_n, col| {
+            let x_n = &x[i * in_n..(i + 1) * in_n];
+            let y_ptr = y_n.as_mut_ptr() as *mut E;
+            for (oy0, oy1) in tiles(&g) {
+                let pt = (oy1 - oy0) * g.w_out;
+                im2col(x_n, &g, oy0, oy1, col);
+                // y_n[:, tile] (row stride P) = W [c_out, K] · col [K, pt]
+                unsafe {
+                    E::gemm(
+                        g.c_out,
+                        k,
+                        pt,
+                        E::one(),
+                        w.as_ptr(),
+                        k as isize,
+                        1,
+                        col.as_ptr(),
+                        pt as isize,
+                        1,
+                        E::zero(),
+                        y_ptr.add(oy0 * g.w_out),
+                        p as isize,
+                        1,
+                    );
+                }
+                // The bias goes on while the tile is still in cache.
+                if let Some(b) = bias {
+                    for (c, &bc) in b.iter().enumerate() {
+                        // SAFETY: the gemm above has just written these elements.
+                        let row = unsafe { std::slice::from_raw_parts_mut(y_ptr.add(c * p + oy0 * g.w_out), pt) };
+                        row.iter_mut().for_each(|v| *v = *v + bc);
+                    }
+                }
             }
-        }
-        if let Some(b) = bias {
-            for (plane, &bc) in y_n.chunks_mut(p).zip(b) {
-                plane.iter_mut().for_each(|v| *v = *v + bc);
-            }
-        }
-    });
+        },
+    );
+    // SAFETY: the gemms wrote all n·c_out·P elements (each sample's tiles cover its P columns
+    // for every output channel).
+    unsafe { y.set_len(g.out_len()) };
     y
 }
 
