@@ -8,9 +8,11 @@
 //! alone.
 
 pub mod cpu;
+mod image_params;
 mod params;
 
 pub use cpu::Cpu;
+pub use image_params::*;
 pub use params::*;
 
 /// A compute backend: storage plus every kernel as a forward/backward pair.
@@ -113,4 +115,48 @@ pub trait Backend: Clone + Send + Sync + 'static {
     fn sum_squares(&self, x: &Self::Storage) -> f64;
     /// How many elements are NaN or ±∞ (the guard mode).
     fn count_nonfinite(&self, x: &Self::Storage) -> usize;
+
+    // ---- image kernels (backend/cpu/conv2d.rs, pool2d.rs, upsample.rs, batchnorm.rs) ----
+    /// y = conv(x, w) (+ bias per output channel): x [n, c_in, h, w], w [c_out, c_in, kh, kw],
+    /// bias [c_out] → y [n, c_out, h_out, w_out].
+    fn conv2d_forward(&self, x: &Self::Storage, w: &Self::Storage, bias: Option<&Self::Storage>, g: Conv2dGeom) -> Self::Storage;
+    /// ∂E/∂x from ∂E/∂y and the weights (also the forward pass of a transposed convolution).
+    fn conv2d_backward_input(&self, grad: &Self::Storage, w: &Self::Storage, g: Conv2dGeom) -> Self::Storage;
+    /// ∂E/∂w [c_out, c_in, kh, kw] from the input x and ∂E/∂y.
+    fn conv2d_backward_weight(&self, x: &Self::Storage, grad: &Self::Storage, g: Conv2dGeom) -> Self::Storage;
+    /// Max over each window → (y, argmax). The argmax is saved for the backward: the
+    /// within-plane offset iy·w + ix of the winning input, stored as an element (exact in f32
+    /// for planes below 2²⁴ pixels; the op checks).
+    fn maxpool2d_forward(&self, x: &Self::Storage, g: Pool2dGeom) -> (Self::Storage, Self::Storage);
+    /// Routes each output gradient to its window's argmax (summing where windows overlap).
+    fn maxpool2d_backward(&self, grad: &Self::Storage, argmax: &Self::Storage, g: Pool2dGeom) -> Self::Storage;
+    /// Mean over each window.
+    fn avgpool2d_forward(&self, x: &Self::Storage, g: Pool2dGeom) -> Self::Storage;
+    /// Spreads each output gradient evenly over its window.
+    fn avgpool2d_backward(&self, grad: &Self::Storage, g: Pool2dGeom) -> Self::Storage;
+    /// Nearest-neighbour upsampling by an integer factor.
+    fn upsample_nearest_forward(&self, x: &Self::Storage, g: UpsampleGeom) -> Self::Storage;
+    /// Sums each factor×factor block of the output gradient.
+    fn upsample_nearest_backward(&self, grad: &Self::Storage, g: UpsampleGeom) -> Self::Storage;
+    /// Training-mode batch norm with batch statistics: returns (y, mean [c], inv_std [c]) with
+    /// y = γ (x − mean) · inv_std + β and inv_std = 1/√(var + eps), var the biased batch
+    /// variance. Mean and inv_std are saved for the backward.
+    fn batchnorm_forward(
+        &self,
+        x: &Self::Storage,
+        gamma: &Self::Storage,
+        beta: &Self::Storage,
+        d: BatchNormDims,
+    ) -> (Self::Storage, Self::Storage, Self::Storage);
+    /// The compact three-term backward: (∂E/∂x, ∂E/∂γ, ∂E/∂β) with
+    /// ∂E/∂x = γ·inv_std/M · (M g − Σg − x̂ Σ g x̂), ∂E/∂γ = Σ g x̂, ∂E/∂β = Σ g.
+    fn batchnorm_backward(
+        &self,
+        x: &Self::Storage,
+        grad: &Self::Storage,
+        gamma: &Self::Storage,
+        mean: &Self::Storage,
+        inv_std: &Self::Storage,
+        d: BatchNormDims,
+    ) -> (Self::Storage, Self::Storage, Self::Storage);
 }

@@ -11,8 +11,21 @@ mod linear;
 pub mod optim;
 mod store;
 
+// Image layers.
+mod batchnorm;
+mod conv2d;
+mod conv_transpose2d;
+mod pool;
+mod upsample;
+
 pub use dropout::Dropout;
 pub use init::Init;
 pub use linear::Linear;
 pub use optim::{Adam, AdamConfig, LrSchedule, Optim, Optimizer, Sgd, SgdConfig, StepReport, UpdateRule};
 pub use store::ParamStore;
+
+pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use conv2d::Conv2d;
+pub use conv_transpose2d::ConvTranspose2d;
+pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
+pub use upsample::Upsample;

@@ -496,5 +496,6 @@ pub fn all_cases() -> Vec<Case> {
         body!(|_t, x| x[0].dropout(0.3)),
     ));
 
+    c.extend(super::image_cases::image_cases());
     c
 }

@@ -20,6 +20,17 @@ pub mod shape;
 pub mod softmax;
 pub mod unary;
 
+// Image ops.
+pub mod batchnorm;
+pub mod conv2d;
+pub mod conv_transpose2d;
+mod image_cases;
+pub mod pool2d;
+pub mod upsample;
+
 pub use broadcast::broadcast_maps;
 pub use gmm_nll::GmmOptions;
 pub use loss::Reduction;
+
+pub use conv2d::{Conv2dOptions, PadMode, Padding};
+pub use conv_transpose2d::ConvTranspose2dOptions;

@@ -54,6 +54,16 @@ gradcheck_tests!(
     cross_entropy,
     gmm_nll,
     dropout,
+    // Image ops.
+    conv2d,
+    conv2d_same,
+    conv2d_circular,
+    conv_transpose2d,
+    maxpool2d,
+    avgpool2d,
+    global_avg_pool2d,
+    upsample_nearest,
+    batchnorm,
 );
 
 /// Every op in the suite has a test above (a new op cannot slip in unchecked).

@@ -14,6 +14,13 @@ pub mod random;
 mod reduce;
 mod softmax;
 
+// Image kernels.
+pub mod batchnorm;
+pub mod conv2d;
+pub mod memory;
+mod pool2d;
+mod upsample;
+
 use super::*;
 use num_traits::Float;
 use std::fmt::Debug;
@@ -215,6 +222,58 @@ impl<E: Element> Backend for Cpu<E> {
     }
     fn count_nonfinite(&self, x: &Storage<E>) -> usize {
         reduce::count_nonfinite(x)
+    }
+
+    // ---- image kernels ----
+    fn conv2d_forward(&self, x: &Storage<E>, w: &Storage<E>, bias: Option<&Storage<E>>, g: Conv2dGeom) -> Storage<E> {
+        Arc::new(conv2d::conv2d_forward(x, w, bias.map(|b| b.as_slice()), g))
+    }
+    fn conv2d_backward_input(&self, gy: &Storage<E>, w: &Storage<E>, g: Conv2dGeom) -> Storage<E> {
+        Arc::new(conv2d::conv2d_backward_input(gy, w, g))
+    }
+    fn conv2d_backward_weight(&self, x: &Storage<E>, gy: &Storage<E>, g: Conv2dGeom) -> Storage<E> {
+        Arc::new(conv2d::conv2d_backward_weight(x, gy, g))
+    }
+    fn maxpool2d_forward(&self, x: &Storage<E>, g: Pool2dGeom) -> (Storage<E>, Storage<E>) {
+        let (y, arg) = pool2d::maxpool2d_forward(x, g);
+        (Arc::new(y), Arc::new(arg))
+    }
+    fn maxpool2d_backward(&self, gy: &Storage<E>, argmax: &Storage<E>, g: Pool2dGeom) -> Storage<E> {
+        Arc::new(pool2d::maxpool2d_backward(gy, argmax, g))
+    }
+    fn avgpool2d_forward(&self, x: &Storage<E>, g: Pool2dGeom) -> Storage<E> {
+        Arc::new(pool2d::avgpool2d_forward(x, g))
+    }
+    fn avgpool2d_backward(&self, gy: &Storage<E>, g: Pool2dGeom) -> Storage<E> {
+        Arc::new(pool2d::avgpool2d_backward(gy, g))
+    }
+    fn upsample_nearest_forward(&self, x: &Storage<E>, g: UpsampleGeom) -> Storage<E> {
+        Arc::new(upsample::upsample_nearest_forward(x, g))
+    }
+    fn upsample_nearest_backward(&self, gy: &Storage<E>, g: UpsampleGeom) -> Storage<E> {
+        Arc::new(upsample::upsample_nearest_backward(gy, g))
+    }
+    fn batchnorm_forward(
+        &self,
+        x: &Storage<E>,
+        gamma: &Storage<E>,
+        beta: &Storage<E>,
+        d: BatchNormDims,
+    ) -> (Storage<E>, Storage<E>, Storage<E>) {
+        let (y, mean, inv_std) = batchnorm::batchnorm_forward(x, gamma, beta, d);
+        (Arc::new(y), Arc::new(mean), Arc::new(inv_std))
+    }
+    fn batchnorm_backward(
+        &self,
+        x: &Storage<E>,
+        gy: &Storage<E>,
+        gamma: &Storage<E>,
+        mean: &Storage<E>,
+        inv_std: &Storage<E>,
+        d: BatchNormDims,
+    ) -> (Storage<E>, Storage<E>, Storage<E>) {
+        let (gx, gg, gb) = batchnorm::batchnorm_backward(x, gy, gamma, mean, inv_std, d);
+        (Arc::new(gx), Arc::new(gg), Arc::new(gb))
     }
 }
 

@@ -1,0 +1,10 @@
+//! Integration tests of the image kernels: one binary, one module per area.
+
+#[path = "image/errors.rs"]
+mod errors;
+#[path = "image/golden.rs"]
+mod golden;
+#[path = "image/kernels.rs"]
+mod kernels;
+#[path = "image/layers.rs"]
+mod layers;
