@@ -196,22 +196,28 @@ fn contracted(f: &dyn CheckFn, inputs: &[CheckInput], opts: &GradcheckOptions) -
     Ok(out.iter().zip(weights(out.len())).map(|(a, w)| a * w).sum())
 }
 
+/// Puts the inputs on a tape: those marked `grad` as leaves that receive a gradient, the
+/// others as data.
+pub fn place_inputs<'t, B: Backend>(tape: &'t Tape<B>, inputs: &[CheckInput]) -> Vec<Var<'t, B>> {
+    inputs
+        .iter()
+        .map(|i| {
+            let v = Tensor::from_array(tape.backend(), &i.value);
+            if i.grad {
+                tape.leaf(v)
+            } else {
+                tape.input(v)
+            }
+        })
+        .collect()
+}
+
 /// Checks every input marked `grad` and reports, per input, the worst elements.
 pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions) -> Result<Report> {
     let be = Cpu64::default();
     // Analytic: one backward pass seeded with the contraction weights.
     let t = tape(&opts);
-    let vars: Vec<_> = inputs
-        .iter()
-        .map(|i| {
-            let v = Tensor::from_array(&be, &i.value);
-            if i.grad {
-                t.leaf(v)
-            } else {
-                t.input(v)
-            }
-        })
-        .collect();
+    let vars = place_inputs(&t, inputs);
     let out = f(&t, &vars)?;
     let seed = Tensor::from_f64(&be, &weights(out.numel()), &out.shape())?;
     let grads = t.backward_with(out, seed, None)?;

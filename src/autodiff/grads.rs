@@ -1,4 +1,4 @@
-use super::Var;
+use super::{ParamKey, Var};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// if the tape was told to retain them, for every intermediate value.
 pub struct Grads<B: Backend> {
     pub(crate) grads: Vec<Option<Tensor<B>>>,
-    pub(crate) params: HashMap<String, usize>,
+    pub(crate) params: HashMap<ParamKey, usize>,
 }
 
 impl<B: Backend> Grads<B> {
@@ -25,16 +25,30 @@ impl<B: Backend> Grads<B> {
             ))
         })
     }
-    /// The gradient of the parameter registered under `name`.
+    /// The gradient of the parameter registered under `name`, if one store (or none) used that
+    /// name on the tape; with two stores sharing a name use [`Grads::param_of`]
+    /// (`ParamStore::grad` does).
     pub fn param(&self, name: &str) -> Option<&Tensor<B>> {
-        self.params.get(name).and_then(|&id| self.grads[id].as_ref())
+        let mut hits = self.params.iter().filter(|(k, _)| k.name == name);
+        match (hits.next(), hits.next()) {
+            (Some((_, &id)), None) => self.grads[id].as_ref(),
+            _ => None,
+        }
+    }
+    /// The gradient of parameter `name` of the store numbered `store`.
+    pub fn param_of(&self, store: u64, name: &str) -> Option<&Tensor<B>> {
+        let key = ParamKey {
+            store,
+            name: name.to_string(),
+        };
+        self.params.get(&key).and_then(|&id| self.grads[id].as_ref())
     }
     /// Names of the parameters that received a gradient.
     pub fn param_names(&self) -> impl Iterator<Item = &str> {
         self.params
             .iter()
             .filter(|(_, &id)| self.grads[id].is_some())
-            .map(|(n, _)| n.as_str())
+            .map(|(k, _)| k.name.as_str())
     }
     pub fn by_id(&self, id: usize) -> Option<&Tensor<B>> {
         self.grads.get(id).and_then(|g| g.as_ref())

@@ -60,6 +60,6 @@ mod var;
 
 pub use dot::DotOutput;
 pub use grads::Grads;
-pub use tape::{BackwardCtx, BackwardObserver, BackwardRule, Node, NodeKind, Tape};
+pub use tape::{BackwardCtx, BackwardObserver, BackwardRule, Node, NodeKind, ParamKey, Tape};
 pub use trace::Trace;
 pub use var::Var;

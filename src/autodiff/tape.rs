@@ -51,6 +51,14 @@ pub struct Node<B: Backend> {
     pub label: Option<String>,
 }
 
+/// A parameter's identity on a tape: the store it belongs to (0 for free-standing ones) and
+/// its name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ParamKey {
+    pub store: u64,
+    pub name: String,
+}
+
 /// Watches a backward pass (traces, teaching output).
 pub trait BackwardObserver<B: Backend> {
     /// Node `id` is about to run its rule with the summed gradient `grad` at its output.
@@ -68,7 +76,7 @@ pub struct Tape<B: Backend> {
     guard: Cell<bool>,
     retain_grads: Cell<bool>,
     backward_done: Cell<bool>,
-    params: RefCell<HashMap<String, usize>>,
+    params: RefCell<HashMap<ParamKey, usize>>,
     updates: RefCell<Vec<(String, Tensor<B>)>>,
     seed: Cell<u64>,
     draws: Cell<u64>,
@@ -180,7 +188,16 @@ impl<B: Backend> Tape<B> {
     /// A named trainable parameter. Registering the same name twice on one tape returns the
     /// same node, so a layer used twice shares its weights.
     pub fn param(&self, name: &str, value: &Tensor<B>) -> Var<'_, B> {
-        if let Some(&id) = self.params.borrow().get(name) {
+        self.param_of(0, name, value)
+    }
+    /// A parameter of the store numbered `store` (`ParamStore::id`): two models on one tape
+    /// (a GAN's generator and discriminator) may both have a `conv1.weight` and stay apart.
+    pub fn param_of(&self, store: u64, name: &str, value: &Tensor<B>) -> Var<'_, B> {
+        let key = ParamKey {
+            store,
+            name: name.to_string(),
+        };
+        if let Some(&id) = self.params.borrow().get(&key) {
             return Var { tape: self, id };
         }
         let v = self.push(Node {
@@ -192,7 +209,7 @@ impl<B: Backend> Tape<B> {
             op_name: "param".into(),
             label: Some(name.to_string()),
         });
-        self.params.borrow_mut().insert(name.to_string(), v.id);
+        self.params.borrow_mut().insert(key, v.id);
         v
     }
 
@@ -204,6 +221,14 @@ impl<B: Backend> Tape<B> {
             }
         }
         let name = rule.name().to_string();
+        // A custom op could wrap storage under the wrong shape; catch it here, not in a later kernel.
+        if self.backend.len(value.storage()) != value.numel() {
+            return Err(Error::Tape(format!(
+                "op `{name}` produced {} elements for shape {:?}",
+                self.backend.len(value.storage()),
+                value.shape()
+            )));
+        }
         if self.guard.get() {
             self.check_finite(&name, self.len(), "forward", &value)?;
         }
@@ -290,7 +315,7 @@ impl<B: Backend> Tape<B> {
         if !std::ptr::eq(output.tape, self) {
             return Err(Error::Tape("backward was given a value from another tape".into()));
         }
-        if self.backward_done.replace(true) {
+        if self.backward_done.get() {
             return Err(Error::BackwardTwice);
         }
         if seed.shape() != output.shape().as_slice() {
@@ -301,6 +326,7 @@ impl<B: Backend> Tape<B> {
                 "the seed gradient must have the output's shape",
             ));
         }
+        self.backward_done.set(true);
         let nodes = self.nodes.borrow();
         let mut grads: Vec<Option<Tensor<B>>> = vec![None; nodes.len()];
         grads[output.id] = Some(seed);

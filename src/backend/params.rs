@@ -83,7 +83,8 @@ pub struct MatmulDims {
 pub enum LossKind {
     /// (p − t)².
     SquaredError,
-    /// −[t ln p + (1 − t) ln(1 − p)] on probabilities p, with p clamped to [ε, 1 − ε], ε = 1e-12.
+    /// −[t ln p + (1 − t) ln(1 − p)] on probabilities p; as in PyTorch, each ln is floored at
+    /// −100 and the gradient's denominator p(1 − p) at 1e-12.
     BceProb,
     /// The same on logits x, stably: max(x, 0) − x t + ln(1 + e^{−|x|}).
     BceLogits,

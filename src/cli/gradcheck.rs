@@ -12,7 +12,7 @@ pub struct Args {
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// Also print each failing input's worst elements (the gradient table).
+    /// Also print the K worst elements of each failing input (the gradient table).
     #[arg(long, default_value_t = 0)]
     pub worst: usize,
 }
@@ -42,7 +42,8 @@ pub fn run(a: Args) -> Result<i32> {
     }
     let mut rows = Vec::new();
     let mut tables = Vec::new();
-    for case in &cases {
+    for mut case in cases {
+        case.opts.top = a.worst.max(1);
         let report = case.check()?;
         for inp in &report.inputs {
             rows.push(Row {

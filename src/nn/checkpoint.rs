@@ -3,7 +3,7 @@
 //!
 //! Tensor keys: `param/<name>`, `buffer/<name>`, `optim/<name>/<slot>` (slots `m`, `v` for
 //! Adam/AdamW, `velocity` for SGD). Values are stored in the backend's precision, little-endian
-//! (F32 for `Cpu<f32>` and the GPU, F64 for `Cpu<f64>`), so a round trip is exact. String
+//! (F32 for `Cpu<f32>`, F64 for `Cpu<f64>`), so a round trip is exact. String
 //! metadata: `format`, `cosmograd_version`, and with an optimiser `optim.kind`, `optim.step`,
 //! `optim.param_steps` (a JSON object: updates per parameter), `optim.config`; callers may add
 //! their own keys (epoch, architecture, …).

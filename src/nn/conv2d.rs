@@ -1,4 +1,4 @@
-use super::init::{seed_for, Init};
+use super::init::{add_weight_and_bias, Init};
 use super::ParamStore;
 use crate::autodiff::Var;
 use crate::backend::Backend;
@@ -49,27 +49,4 @@ impl Conv2d {
         let b = self.bias.as_ref().map(|n| store.var(tape, n)).transpose()?;
         x.conv2d(w, b, self.options)
     }
-}
-
-/// Adds `<name>.weight` of `shape` drawn from `init` and, with `bias = Some((len, fan_in))`,
-/// `<name>.bias` [len] from PyTorch's default U(±1/√fan_in); both seeded by name. Returns
-/// their names.
-pub(super) fn add_weight_and_bias<B: Backend>(
-    store: &mut ParamStore<B>,
-    name: &str,
-    shape: &[usize],
-    bias: Option<(usize, usize)>,
-    init: Init,
-    seed: u64,
-) -> Result<(String, Option<String>)> {
-    let weight = format!("{name}.weight");
-    let b = store.backend().clone();
-    store.add(&weight, init.tensor(&b, shape, None, seed_for(seed, &weight))?)?;
-    let Some((len, fan_in)) = bias else {
-        return Ok((weight, None));
-    };
-    let bname = format!("{name}.bias");
-    let t = Init::LecunUniform.tensor(&b, &[len], Some(fan_in), seed_for(seed, &bname))?;
-    store.add(&bname, t)?;
-    Ok((weight, Some(bname)))
 }

@@ -1,4 +1,4 @@
-use super::conv2d::add_weight_and_bias;
+use super::init::add_weight_and_bias;
 use super::init::Init;
 use super::ParamStore;
 use crate::autodiff::Var;

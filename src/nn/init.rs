@@ -1,6 +1,7 @@
 //! Seeded initialisers. fan_in and fan_out are those of PyTorch: for a weight [out, in, kh, kw],
 //! fan_in = in·kh·kw and fan_out = out·kh·kw.
 
+use super::ParamStore;
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -41,6 +42,9 @@ pub fn fans(shape: &[usize]) -> (usize, usize) {
 
 impl Init {
     /// Draws values for `shape`; `fan_in` overrides the shape's (biases use their layer's).
+    ///
+    /// # Panics
+    /// On `Normal { std }` with a negative or non-finite std ([`Init::tensor`] returns an error).
     pub fn sample(&self, shape: &[usize], fan_in: Option<usize>, seed: u64) -> Vec<f64> {
         let n: usize = shape.iter().product();
         let (fi, fo) = fans(shape);
@@ -63,7 +67,20 @@ impl Init {
             Init::Normal { std } => normal(&mut rng, std),
         }
     }
+    /// The values of [`Init::sample`] as a tensor; an invalid initialiser is an error here.
     pub fn tensor<B: Backend>(&self, b: &B, shape: &[usize], fan_in: Option<usize>, seed: u64) -> Result<Tensor<B>> {
+        match *self {
+            Init::Normal { std } if !(std.is_finite() && std >= 0.0) => {
+                return Err(crate::error::Error::invalid(
+                    "init",
+                    format!("normal std must be finite and ≥ 0, got {std}"),
+                ));
+            }
+            Init::Constant(c) if !c.is_finite() => {
+                return Err(crate::error::Error::invalid("init", format!("constant must be finite, got {c}")));
+            }
+            _ => {}
+        }
         Tensor::from_f64(b, &self.sample(shape, fan_in, seed), shape)
     }
 }
@@ -74,4 +91,27 @@ pub fn seed_for(model_seed: u64, name: &str) -> u64 {
     name.bytes().fold(model_seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
     })
+}
+
+/// Adds `<name>.weight` of `shape` drawn from `init` and, with `bias = Some((len, fan_in))`,
+/// `<name>.bias` [len] from PyTorch's default U(±1/√fan_in); both seeded by name. Returns
+/// their names.
+pub(crate) fn add_weight_and_bias<B: Backend>(
+    store: &mut ParamStore<B>,
+    name: &str,
+    shape: &[usize],
+    bias: Option<(usize, usize)>,
+    init: Init,
+    seed: u64,
+) -> Result<(String, Option<String>)> {
+    let weight = format!("{name}.weight");
+    let b = store.backend().clone();
+    store.add(&weight, init.tensor(&b, shape, None, seed_for(seed, &weight))?)?;
+    let Some((len, fan_in)) = bias else {
+        return Ok((weight, None));
+    };
+    let bname = format!("{name}.bias");
+    let t = Init::LecunUniform.tensor(&b, &[len], Some(fan_in), seed_for(seed, &bname))?;
+    store.add(&bname, t)?;
+    Ok((weight, Some(bname)))
 }

@@ -1,4 +1,4 @@
-use super::init::{seed_for, Init};
+use super::init::{add_weight_and_bias, Init};
 use super::ParamStore;
 use crate::autodiff::Var;
 use crate::backend::Backend;
@@ -25,19 +25,7 @@ impl Linear {
         init: Init,
         seed: u64,
     ) -> Result<Self> {
-        let weight = format!("{name}.weight");
-        let b = store.backend().clone();
-        store.add(&weight, init.tensor(&b, &[fan_out, fan_in], None, seed_for(seed, &weight))?)?;
-        let bias = if bias {
-            let bname = format!("{name}.bias");
-            store.add(
-                &bname,
-                Init::LecunUniform.tensor(&b, &[fan_out], Some(fan_in), seed_for(seed, &bname))?,
-            )?;
-            Some(bname)
-        } else {
-            None
-        };
+        let (weight, bias) = add_weight_and_bias(store, name, &[fan_out, fan_in], bias.then_some((fan_out, fan_in)), init, seed)?;
         Ok(Linear {
             weight,
             bias,

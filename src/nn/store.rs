@@ -1,27 +1,41 @@
+use crate::autodiff::Grads;
 use crate::autodiff::{Tape, Var};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Named tensors: trainable parameters and non-trainable buffers (running statistics).
 /// Ordered by name, so iteration (checkpoints, optimiser state) is deterministic.
 pub struct ParamStore<B: Backend> {
     backend: B,
+    /// Unique per store, so that two models on one tape keep their parameters apart.
+    id: u64,
     params: BTreeMap<String, Tensor<B>>,
     buffers: BTreeMap<String, Tensor<B>>,
 }
 
 impl<B: Backend> ParamStore<B> {
     pub fn new(backend: B) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         ParamStore {
             backend,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             params: BTreeMap::new(),
             buffers: BTreeMap::new(),
         }
     }
     pub fn backend(&self) -> &B {
         &self.backend
+    }
+    /// This store's number on tapes (see `Tape::param_of`).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+    /// The gradient a backward pass produced for this store's parameter `name`.
+    pub fn grad<'g>(&self, grads: &'g Grads<B>, name: &str) -> Option<&'g Tensor<B>> {
+        grads.param_of(self.id, name)
     }
     /// Adds a trainable parameter; a name may be used once.
     pub fn add(&mut self, name: &str, value: Tensor<B>) -> Result<()> {
@@ -74,7 +88,7 @@ impl<B: Backend> ParamStore<B> {
             .params
             .get(name)
             .ok_or_else(|| Error::invalid("param_store", format!("no parameter named `{name}`")))?;
-        Ok(tape.param(name, value))
+        Ok(tape.param_of(self.id, name, value))
     }
     /// A buffer as a tape input (no gradient).
     pub fn buffer_var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {

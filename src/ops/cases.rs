@@ -74,18 +74,7 @@ impl Case {
     pub fn evaluate<B: Backend>(&self, backend: B, body: &BodyFn<B>) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
         use crate::tensor::Tensor;
         let t = Tape::new(backend.clone()).training(self.opts.training).seed(self.opts.seed);
-        let vars: Vec<_> = self
-            .inputs
-            .iter()
-            .map(|i| {
-                let v = Tensor::from_array(&backend, &i.value);
-                if i.grad {
-                    t.leaf(v)
-                } else {
-                    t.input(v)
-                }
-            })
-            .collect();
+        let vars = crate::autodiff::gradcheck::place_inputs(&t, &self.inputs);
         let out = body(&t, &vars)?;
         let y = out.to_vec();
         let seed = Tensor::full(&backend, &out.shape(), 1.0);

@@ -150,6 +150,15 @@ pub fn cross_entropy<'t, B: Backend>(logits: Var<'t, B>, labels: &[usize]) -> Re
 
 /// Cross-entropy against target distributions t [N, C] (rows summing to 1).
 pub fn cross_entropy_soft<'t, B: Backend>(logits: Var<'t, B>, target: Var<'t, B>) -> Result<Var<'t, B>> {
-    let n = *logits.shape().first().unwrap_or(&1);
+    let (sl, st) = (logits.shape(), target.shape());
+    if sl.len() != 2 || sl != st {
+        return Err(Error::shape(
+            "cross_entropy",
+            &sl,
+            &st,
+            "expected logits [N, C] and target distributions of the same shape",
+        ));
+    }
+    let n = sl[0];
     logits.log_softmax()?.mul(target)?.sum()?.mul_scalar(-1.0 / n as f64)
 }

@@ -142,10 +142,10 @@ impl<'t, B: Backend> Var<'t, B> {
     /// Elements `start .. start + len` along `axis` (e.g. splitting a head's outputs).
     pub fn narrow(self, axis: usize, start: usize, len: usize) -> Result<Self> {
         let s = self.shape();
-        if axis >= s.len() || start + len > s[axis] {
+        if axis >= s.len() || start.checked_add(len).is_none_or(|end| end > s[axis]) {
             return Err(Error::invalid(
                 "narrow",
-                format!("range {start}..{} of axis {axis} is outside shape {s:?}", start + len),
+                format!("range {start}..{start}+{len} of axis {axis} is outside shape {s:?}"),
             ));
         }
         let inner: usize = s[axis + 1..].iter().product();

@@ -1,5 +1,5 @@
 //! softmax and log_softmax along the last axis (thesis eq. 47, with the sum over p = 1…P:
-//! erratum in science.md §2), max-subtracted so no exponential overflows.
+//! erratum in notes/errata.md), max-subtracted so no exponential overflows.
 //!
 //! Both save their output y for the backward (g = ∂E/∂y):
 //!   softmax:      ∂E/∂x_j = y_j (g_j − Σ_i g_i y_i)      (∂y_i/∂x_j = y_i (δ_ij − y_j))

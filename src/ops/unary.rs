@@ -3,7 +3,7 @@
 //! One rule, [`Map`], serves every pointwise function: the backend's `unary_backward` kernel
 //! evaluates f'(x) from x and the saved output y (for exp, sigmoid and tanh the derivative is
 //! cheapest from y: eˣ, y(1 − y), 1 − y²). The formulas, side by side, are in
-//! `backend/cpu/elementwise.rs` (`apply` and `derivative`) and in `shaders/elementwise.wgsl`.
+//! `backend/cpu/elementwise.rs` (`apply` and `derivative`).
 
 use crate::autodiff::{BackwardCtx, BackwardRule, Var};
 use crate::backend::{Backend, UnaryOp};

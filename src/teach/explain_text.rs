@@ -95,7 +95,7 @@ impl Explanation {
             }
             s += &format!("  {:<5} {}\n", format!("({})", w.eqs[2]), self.update_line(w));
         }
-        s += &format!("\n{ERRATUM_29} (science.md §2)\n");
+        s += &format!("\n{ERRATUM_29} (notes/errata.md)\n");
         s
     }
 
@@ -126,7 +126,7 @@ impl Explanation {
             }
             s += &format!("\nEq. {} (gradient descent, eq. 8): {}\n", w.eqs[2], self.update_line(w));
         }
-        s += &format!("\n*{ERRATUM_29} (science.md §2).*\n");
+        s += &format!("\n*{ERRATUM_29} (notes/errata.md).*\n");
         s
     }
 }

@@ -108,7 +108,7 @@ struct Nodes<'t> {
 }
 
 impl ThesisNet {
-    /// Seeded weights (Xavier uniform, suited to sigmoid/tanh), thresholds in ±0.1, an input
+    /// Seeded weights (Xavier uniform, suited to sigmoid/tanh), thresholds from N(0, 0.1²), an input
     /// in [−1, 1) and targets in [0.1, 0.9) (reachable by the sigmoid output).
     pub fn new(seed: u64, f: Activation) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);

@@ -192,3 +192,40 @@ fn optimisers_by_name() {
     assert!(msg.contains("rmsprop") && msg.contains("sgd, adam or adamw"), "{msg}");
     assert!(cosmograd::nn::optim::by_name::<Cpu<f64>>("adam", -1.0, 0.0, 0.0).is_err());
 }
+
+/// Two models on one tape (a GAN's discriminator run on real and generated images) may both
+/// have a parameter named `w`: each keeps its own value on the tape and its own gradient.
+#[test]
+fn two_stores_with_the_same_parameter_name_stay_apart_on_one_tape() {
+    let mut g_store = cosmograd::nn::ParamStore::new(cpu());
+    let mut d_store = cosmograd::nn::ParamStore::new(cpu());
+    g_store.add("w", Tensor::from_f64(&cpu(), &[2.0], &[1]).unwrap()).unwrap();
+    d_store.add("w", Tensor::from_f64(&cpu(), &[3.0], &[1]).unwrap()).unwrap();
+    let tape = Tape::new(cpu());
+    let x = tape.input_f64(&[1.0], &[1]).unwrap();
+    let wg = g_store.var(&tape, "w").unwrap();
+    let wd = d_store.var(&tape, "w").unwrap();
+    assert_ne!(wg.id(), wd.id());
+    // E = (wg·x)·wd → ∂E/∂wg = x·wd = 3, ∂E/∂wd = wg·x = 2.
+    let e = wg.mul(x).unwrap().mul(wd).unwrap().sum().unwrap();
+    let grads = tape.backward(e).unwrap();
+    assert_eq!(g_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()), vec![3.0]);
+    assert_eq!(d_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()), vec![2.0]);
+    // By name alone the gradient is ambiguous, so none is returned.
+    assert!(grads.param("w").is_none());
+    let mut opt = Sgd::new(0.5);
+    opt.step(&mut d_store, &grads).unwrap();
+    assert_eq!(values(&d_store, "w"), vec![2.0]);
+    assert_eq!(values(&g_store, "w"), vec![2.0]);
+}
+
+#[test]
+fn a_negative_clip_threshold_or_learning_rate_is_an_error() {
+    let mut store = store_wb(cpu(), &[1.0; 6], &[2.0; 3]);
+    let g = grads_equal_to(&store, &[("w", &[1.0; 6])]);
+    let mut opt = Sgd::new(0.1).with_clip(-1.0);
+    assert!(opt.step(&mut store, &g).is_err());
+    let mut opt = Sgd::new(-0.1);
+    assert!(opt.step(&mut store, &g).is_err());
+    assert_eq!(values(&store, "w"), vec![1.0; 6]);
+}

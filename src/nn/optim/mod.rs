@@ -169,7 +169,7 @@ pub trait Optimizer<B: Backend> {
         let be = store.backend().clone();
         let mut names = Vec::new();
         for (name, p) in store.params() {
-            if let Some(g) = grads.param(name) {
+            if let Some(g) = store.grad(grads, name) {
                 if g.shape() != p.shape() {
                     return Err(Error::shape(
                         "optimizer",
@@ -181,7 +181,7 @@ pub trait Optimizer<B: Backend> {
                 names.push(name.clone());
             }
         }
-        let grad_norm = global_grad_norm(&be, names.iter().filter_map(|n| grads.param(n)));
+        let grad_norm = global_grad_norm(&be, names.iter().filter_map(|n| store.grad(grads, n)));
         if !grad_norm.is_finite() {
             return Err(Error::invalid(
                 "optimizer",
@@ -194,9 +194,25 @@ pub trait Optimizer<B: Backend> {
         }
         let grad_scale = self.core().max_grad_norm.map_or(1.0, |m| clip_scale(grad_norm, m));
         let lr = self.current_lr();
+        // A bad clip threshold or schedule must not turn descent into ascent or write NaN.
+        if !(grad_scale.is_finite() && grad_scale >= 0.0) {
+            return Err(Error::invalid(
+                "optimizer",
+                format!("clip scale {grad_scale} (max_grad_norm must be a positive number)"),
+            ));
+        }
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(Error::invalid(
+                "optimizer",
+                format!(
+                    "learning rate {lr} at step {} (a schedule must give a finite lr ≥ 0)",
+                    self.core().state.step
+                ),
+            ));
+        }
         let nslots = self.slot_names().len();
         for name in &names {
-            let grad = grads.param(name).expect("listed above");
+            let grad = store.grad(grads, name).expect("listed above");
             let param = store.get_mut(name)?;
             // Taken out while the kernel runs, so that `self.update` can borrow self.
             let mut st = self.core_mut().state.params.remove(name).unwrap_or_else(|| ParamState {
