@@ -46,7 +46,9 @@ fn geometries() -> Vec<(String, Conv2dGeom)> {
         left: 2,
         right: 1,
     };
-    let shapes: Vec<([usize; 4], [usize; 4], usize, Padding, PadMode)> = vec![
+    // (input, weight, stride, padding, mode)
+    type Shape = ([usize; 4], [usize; 4], usize, Padding, PadMode);
+    let shapes: Vec<Shape> = vec![
         ([1, 1, 1, 1], [1, 1, 1, 1], 1, Valid, Zeros),
         ([2, 3, 9, 7], [4, 3, 3, 3], 1, Same, Zeros),
         ([3, 1, 10, 9], [2, 1, 4, 4], 1, Same, Zeros),
