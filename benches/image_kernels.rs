@@ -13,6 +13,9 @@ use image_shapes::{conv_layers, MapKernels, SquareGemm};
 use std::time::Duration;
 
 fn convs(c: &mut Criterion) {
+    // As `mdn_cnn_step --retain`: reuse freed memory, so that the 128 MiB outputs are not
+    // page-faulted in afresh on every iteration (notes/benchmarks.md measures both).
+    cosmograd::backend::cpu::memory::retain_freed_memory();
     for mut layer in conv_layers() {
         let mut group = c.benchmark_group(format!("image/{}", layer.tag));
         group.sample_size(10).measurement_time(Duration::from_secs(3));

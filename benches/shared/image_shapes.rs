@@ -22,6 +22,8 @@ pub fn random(n: usize, seed: u64) -> Vec<f32> {
 pub struct ConvLayer {
     /// `conv1`, `conv2`, `conv3`.
     pub tag: &'static str,
+    /// A heading for printed tables (the example prints it; criterion names groups by `tag`).
+    #[allow(dead_code)]
     pub title: &'static str,
     pub g: Conv2dGeom,
     x: Storage<f32>,

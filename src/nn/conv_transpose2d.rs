@@ -1,4 +1,4 @@
-use super::init::add_weight_and_bias;
+use super::conv2d::ConvParams;
 use super::init::Init;
 use super::ParamStore;
 use crate::autodiff::Var;
@@ -6,20 +6,17 @@ use crate::backend::Backend;
 use crate::error::Result;
 use crate::ops::ConvTranspose2dOptions;
 
-/// A transposed convolution layer (see `ops/conv_transpose2d.rs`): weights `<name>.weight`
-/// [in, out, kh, kw] (PyTorch's layout), thresholds `<name>.bias` [out].
+/// A transposed convolution layer (see `ops/conv_transpose2d.rs`): weights [in, out, kh, kw]
+/// (PyTorch's layout), bias [out].
 #[derive(Clone, Debug)]
 pub struct ConvTranspose2d {
-    pub weight: String,
-    pub bias: Option<String>,
-    pub c_in: usize,
-    pub c_out: usize,
-    pub kernel: (usize, usize),
+    pub params: ConvParams,
     pub options: ConvTranspose2dOptions,
 }
 
 impl ConvTranspose2d {
-    /// Weights from `init` with fan_in = out·kh·kw (PyTorch's, read off the [in, out, …] layout).
+    /// Weights from `init` with fan_in = out·kh·kw (PyTorch's, read off the [in, out, …]
+    /// layout), biases from U(±1/√fan_in), seeded by name.
     #[allow(clippy::too_many_arguments)]
     pub fn new<B: Backend>(
         store: &mut ParamStore<B>,
@@ -32,23 +29,13 @@ impl ConvTranspose2d {
         init: Init,
         seed: u64,
     ) -> Result<Self> {
-        // Weights [in, out, kh, kw]: the bias has one value per output channel, fan_in = out·kh·kw.
         let shape = [c_in, c_out, kernel.0, kernel.1];
-        let bias = bias.then_some((c_out, c_out * kernel.0 * kernel.1));
-        let (weight, bias) = add_weight_and_bias(store, name, &shape, bias, init, seed)?;
-        Ok(ConvTranspose2d {
-            weight,
-            bias,
-            c_in,
-            c_out,
-            kernel,
-            options,
-        })
+        let fan_in = bias.then_some(c_out * kernel.0 * kernel.1);
+        let params = ConvParams::new(store, name, shape, (c_in, c_out), fan_in, init, seed)?;
+        Ok(ConvTranspose2d { params, options })
     }
     pub fn forward<'t, B: Backend>(&self, store: &ParamStore<B>, x: Var<'t, B>) -> Result<Var<'t, B>> {
-        let tape = x.tape();
-        let w = store.var(tape, &self.weight)?;
-        let b = self.bias.as_ref().map(|n| store.var(tape, n)).transpose()?;
+        let (w, b) = self.params.vars(store, x.tape())?;
         x.conv_transpose2d(w, b, self.options)
     }
 }

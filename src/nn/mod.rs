@@ -25,7 +25,7 @@ pub use optim::{Adam, AdamConfig, LrSchedule, Optim, Optimizer, Sgd, SgdConfig, 
 pub use store::ParamStore;
 
 pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
-pub use conv2d::Conv2d;
+pub use conv2d::{Conv2d, ConvParams};
 pub use conv_transpose2d::ConvTranspose2d;
 pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
 pub use upsample::Upsample;

@@ -32,7 +32,7 @@ fn dims(x: &[usize], gamma: &[usize], eps: f64) -> Result<BatchNormDims> {
     if gamma != [c] {
         return Err(Error::shape("batchnorm", x, gamma, "γ, β and the running statistics must be [C]"));
     }
-    if !(eps > 0.0) {
+    if eps.is_nan() || eps <= 0.0 {
         return Err(Error::invalid("batchnorm", format!("eps must be positive, got {eps}")));
     }
     Ok(BatchNormDims { n, c, plane, eps })

@@ -114,7 +114,7 @@ pub fn conv2d_geom(op: &'static str, x: &[usize], w: &[usize], o: Conv2dOptions)
     if o.stride == 0 {
         return Err(Error::invalid(op, format!("stride must be at least 1 (input {x:?}, weight {w:?})")));
     }
-    if w.iter().any(|&d| d == 0) || x.iter().any(|&d| d == 0) {
+    if w.contains(&0) || x.contains(&0) {
         return Err(Error::shape(op, x, w, "empty input or weight"));
     }
     let (h, wd, kh, kw) = (x[2], x[3], w[2], w[3]);

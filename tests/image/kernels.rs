@@ -46,7 +46,9 @@ fn geometries() -> Vec<(String, Conv2dGeom)> {
         left: 2,
         right: 1,
     };
-    let shapes: Vec<([usize; 4], [usize; 4], usize, Padding, PadMode)> = vec![
+    // (input, weight, stride, padding, mode)
+    type Shape = ([usize; 4], [usize; 4], usize, Padding, PadMode);
+    let shapes: Vec<Shape> = vec![
         ([1, 1, 1, 1], [1, 1, 1, 1], 1, Valid, Zeros),
         ([2, 3, 9, 7], [4, 3, 3, 3], 1, Same, Zeros),
         ([3, 1, 10, 9], [2, 1, 4, 4], 1, Same, Zeros),
@@ -109,5 +111,47 @@ fn batchnorm_kernel_matches_the_chain_rule_through_mean_and_variance() {
         assert_close("batchnorm ∂x", &be.to_f64(&gxk), &gx, 1e-10);
         assert_close("batchnorm ∂γ", &be.to_f64(&ggk), &gg, 1e-10);
         assert_close("batchnorm ∂β", &be.to_f64(&gbk), &gb, 1e-10);
+    }
+}
+
+/// Max pooling (the 2×2/2 fast path and the general loop) against the definition, on data with
+/// many ties: the argmax must be the first maximum in row-major window order.
+#[test]
+fn maxpool_matches_the_definition_including_first_max_on_ties() {
+    use cosmograd::backend::Pool2dGeom;
+    let be = Cpu::<f64>::default();
+    for (n, c, h, w, k, s) in [(2, 3, 8, 6, 2, 2), (1, 2, 7, 9, 2, 2), (2, 1, 9, 7, 3, 2), (1, 1, 5, 6, 2, 1)] {
+        let g = Pool2dGeom {
+            n,
+            c,
+            h,
+            w,
+            kh: k,
+            kw: k,
+            stride: s,
+            h_out: (h - k) / s + 1,
+            w_out: (w - k) / s + 1,
+        };
+        // Values in {0, 1, 2}: most windows hold ties.
+        let x: Vec<f64> = random(g.in_len(), 11).iter().map(|v| ((v + 1.0) * 1.5).floor()).collect();
+        let (y, arg) = be.maxpool2d_forward(&be.from_f64(&x), g);
+        let (y, arg) = (be.to_f64(&y), be.to_f64(&arg));
+        for p in 0..n * c {
+            for oy in 0..g.h_out {
+                for ox in 0..g.w_out {
+                    let (mut best, mut at) = (f64::NEG_INFINITY, 0);
+                    for ki in 0..k {
+                        for kj in 0..k {
+                            let i = (oy * s + ki) * w + ox * s + kj;
+                            if x[p * h * w + i] > best {
+                                (best, at) = (x[p * h * w + i], i);
+                            }
+                        }
+                    }
+                    let o = (p * g.h_out + oy) * g.w_out + ox;
+                    assert_eq!((y[o], arg[o] as usize), (best, at), "{g:?} plane {p} ({oy}, {ox})");
+                }
+            }
+        }
     }
 }

@@ -2,9 +2,11 @@
 //! over the M = n·plane values. Sums accumulate in f64; the variance is the two-pass one
 //! (mean first), which does not cancel catastrophically for data far from zero.
 
+use super::pool2d::build_planes;
 use super::{Element, PAR_MIN};
 use crate::backend::BatchNormDims;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// (Σ f(x_i, g_i), Σ h(x_i, g_i)) over channel c's values, in f64 with eight independent
 /// accumulators each so that the loop vectorises. `g` may be `x` itself.
@@ -48,27 +50,24 @@ fn per_channel(d: &BatchNormDims, f: impl Fn(usize) -> (f64, f64) + Sync + Send)
 
 /// out[i] = a[c] · x[i] + b[c] for channel c of element i (both passes end this way).
 fn affine<E: Element>(x: &[E], g: Option<&[E]>, a: &[f64], b: &[f64], k: &[f64], d: &BatchNormDims) -> Vec<E> {
-    let mut out = vec![E::zero(); d.len()];
     let plane = d.plane.max(1);
-    let run = |i: usize, o: &mut [E]| {
+    let run = |i: usize, o: &mut [MaybeUninit<E>]| {
         let c = i % d.c;
         let xs = &x[i * plane..(i + 1) * plane];
         match g {
-            None => o.iter_mut().zip(xs).for_each(|(o, &v)| *o = E::of(a[c] * v.f64() + b[c])),
+            None => o.iter_mut().zip(xs).for_each(|(o, &v)| {
+                o.write(E::of(a[c] * v.f64() + b[c]));
+            }),
             Some(g) => {
                 let gs = &g[i * plane..(i + 1) * plane];
                 for ((o, &v), &w) in o.iter_mut().zip(xs).zip(gs) {
-                    *o = E::of(k[c] * w.f64() + a[c] * v.f64() + b[c]);
+                    o.write(E::of(k[c] * w.f64() + a[c] * v.f64() + b[c]));
                 }
             }
         }
     };
-    if d.len() >= PAR_MIN {
-        out.par_chunks_mut(plane).enumerate().for_each(|(i, o)| run(i, o));
-    } else {
-        out.chunks_mut(plane).enumerate().for_each(|(i, o)| run(i, o));
-    }
-    out
+    // SAFETY: `run` writes every element of its plane.
+    unsafe { build_planes(d.len(), plane, d.len(), run) }
 }
 
 /// (y, mean, inv_std): y = γ x̂ + β with x̂ = (x − mean) · inv_std. Mean and inv_std are what

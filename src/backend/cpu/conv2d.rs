@@ -116,9 +116,9 @@ fn col2im_add<E: Element>(col: &[E], g: &Conv2dGeom, oy0: usize, oy1: usize, gx:
                             *d = *d + v;
                         }
                     } else {
-                        for ox in lo..hi {
+                        for (ox, &v) in c.iter().enumerate().take(hi).skip(lo) {
                             let ix = ox * s + kj - g.pad_left;
-                            dst[ix] = dst[ix] + c[ox];
+                            dst[ix] = dst[ix] + v;
                         }
                     }
                     if g.circular {

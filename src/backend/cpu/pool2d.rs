@@ -5,6 +5,7 @@
 use super::{Element, PAR_MIN};
 use crate::backend::Pool2dGeom;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Runs `f(plane index, out plane)` over `out` split into planes of `per`, in parallel when
 /// the work is large enough to pay for it.
@@ -17,6 +18,32 @@ pub(crate) fn for_planes<E: Element>(out: &mut [E], per: usize, work: usize, f: 
     } else {
         out.chunks_mut(per).enumerate().for_each(|(i, o)| f(i, o));
     }
+}
+
+/// A fresh vector of `len` elements built plane by plane (planes of `per`) by `f`, without
+/// zeroing it first: for outputs that a kernel writes completely, the zeroing would be one more
+/// pass over memory.
+///
+/// # Safety
+/// `f` must write every element of the plane it is given.
+pub(crate) unsafe fn build_planes<E: Element>(
+    len: usize,
+    per: usize,
+    work: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<E>]) + Sync,
+) -> Vec<E> {
+    let mut out = Vec::with_capacity(len);
+    if per > 0 {
+        let spare = &mut out.spare_capacity_mut()[..len];
+        if work >= PAR_MIN {
+            spare.par_chunks_mut(per).enumerate().for_each(|(i, o)| f(i, o));
+        } else {
+            spare.chunks_mut(per).enumerate().for_each(|(i, o)| f(i, o));
+        }
+    }
+    // SAFETY: the caller's `f` wrote every element of every plane.
+    unsafe { out.set_len(len) };
+    out
 }
 
 /// Like `for_planes`, over two outputs split alike (max pooling's values and argmax).
