@@ -178,7 +178,7 @@ fn step_timing(json: bool, steps: usize) -> Result<()> {
         losses.push(loss.item()?);
         let grads = tape.backward(loss)?;
         adam.update(&mut store, &grads)?;
-        store.apply_updates(tape.take_updates())?;
+        store.apply_updates(&tape)?;
         times.push(start.elapsed().as_secs_f64());
     }
     // The first step also allocates the optimiser state; it is the warm-up.

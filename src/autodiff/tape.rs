@@ -77,7 +77,7 @@ pub struct Tape<B: Backend> {
     retain_grads: Cell<bool>,
     backward_done: Cell<bool>,
     params: RefCell<HashMap<ParamKey, usize>>,
-    updates: RefCell<Vec<(String, Tensor<B>)>>,
+    updates: RefCell<Vec<(ParamKey, Tensor<B>)>>,
     seed: Cell<u64>,
     draws: Cell<u64>,
 }
@@ -261,13 +261,35 @@ impl<B: Backend> Tape<B> {
         Ok(())
     }
 
-    /// A running statistic computed by a forward pass (batch norm), to be written into the
-    /// parameter store after the step: `store.apply_updates(tape.take_updates())`.
-    pub fn push_update(&self, name: &str, value: Tensor<B>) {
-        self.updates.borrow_mut().push((name.to_string(), value));
+    /// Queues a new value for buffer `name` of store `store` (a running statistic computed by
+    /// a forward pass), replacing any value queued before on this tape; the store writes it
+    /// after the step (`store.apply_updates(&tape)`).
+    pub fn push_update(&self, store: u64, name: &str, value: Tensor<B>) {
+        let key = ParamKey {
+            store,
+            name: name.to_string(),
+        };
+        let mut updates = self.updates.borrow_mut();
+        match updates.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => updates.push((key, value)),
+        }
     }
-    pub fn take_updates(&self) -> Vec<(String, Tensor<B>)> {
-        std::mem::take(&mut self.updates.borrow_mut())
+    /// The value queued for buffer `name` of store `store`, if any: a layer run twice on one
+    /// tape (a discriminator on real, then generated images) compounds its updates from it.
+    pub fn pending_update(&self, store: u64, name: &str) -> Option<Tensor<B>> {
+        self.updates
+            .borrow()
+            .iter()
+            .find(|(k, _)| k.store == store && k.name == name)
+            .map(|(_, v)| v.clone())
+    }
+    /// Removes and returns the updates queued for store `store`.
+    pub fn take_updates(&self, store: u64) -> Vec<(String, Tensor<B>)> {
+        let mut updates = self.updates.borrow_mut();
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut *updates).into_iter().partition(|(k, _)| k.store == store);
+        *updates = others;
+        mine.into_iter().map(|(k, v)| (k.name, v)).collect()
     }
 
     pub(crate) fn shape_of(&self, id: usize) -> Vec<usize> {

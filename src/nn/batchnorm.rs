@@ -10,7 +10,7 @@ use crate::tensor::Tensor;
 /// `<name>.running_mean` (zeros) and `<name>.running_var` (ones).
 ///
 /// On a training tape it normalises with the batch statistics and queues the running-statistic
-/// update on the tape (`store.apply_updates(tape.take_updates())` writes it); otherwise it uses
+/// update on the tape (`store.apply_updates(&tape)` writes it); otherwise it uses
 /// the running statistics.
 #[derive(Clone, Debug)]
 pub struct BatchNorm {
@@ -68,8 +68,9 @@ impl BatchNorm {
         }
         let (y, stats) = batchnorm_train(x, gamma, beta, self.eps)?;
         let be = tape.backend();
+        // From the value this tape already updated, so that two passes compound as in PyTorch.
         for (name, stat) in [(&self.running_mean, &stats.mean), (&self.running_var, &stats.var)] {
-            tape.push_update(name, running_update(be, store.get(name)?, stat, self.momentum));
+            store.queue_update(tape, name, running_update(be, &store.current(tape, name)?, stat, self.momentum))?;
         }
         Ok(y)
     }

@@ -1,5 +1,4 @@
-use crate::autodiff::Grads;
-use crate::autodiff::{Tape, Var};
+use crate::autodiff::{Grads, Tape, Var};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
@@ -98,9 +97,32 @@ impl<B: Backend> ParamStore<B> {
             .ok_or_else(|| Error::invalid("param_store", format!("no buffer named `{name}`")))?;
         Ok(tape.input(value.clone()))
     }
-    /// Writes the running statistics a training forward pass produced (`tape.take_updates()`).
-    pub fn apply_updates(&mut self, updates: Vec<(String, Tensor<B>)>) -> Result<()> {
-        for (name, value) in updates {
+    /// The value of buffer `name` as this tape's forward passes left it: the update queued on
+    /// the tape if there is one, else the stored value.
+    pub fn current(&self, tape: &Tape<B>, name: &str) -> Result<Tensor<B>> {
+        match tape.pending_update(self.id, name) {
+            Some(t) => Ok(t),
+            None => self.get(name).cloned(),
+        }
+    }
+    /// Queues a new value for buffer `name` on the tape (see [`ParamStore::apply_updates`]).
+    pub fn queue_update(&self, tape: &Tape<B>, name: &str, value: Tensor<B>) -> Result<()> {
+        let old = self.get(name)?;
+        if old.shape() != value.shape() {
+            return Err(Error::shape(
+                "param_store",
+                old.shape(),
+                value.shape(),
+                format!("update of `{name}` has another shape"),
+            ));
+        }
+        tape.push_update(self.id, name, value);
+        Ok(())
+    }
+    /// Writes the running statistics that a training tape's forward passes computed for this
+    /// store (other stores' updates stay on the tape for them).
+    pub fn apply_updates(&mut self, tape: &Tape<B>) -> Result<()> {
+        for (name, value) in tape.take_updates(self.id) {
             self.set(&name, value)?;
         }
         Ok(())

@@ -17,7 +17,7 @@ fn batchnorm_layer_updates_running_statistics_with_momentum_and_uses_them_in_eva
     let xv = tape.input_f64(&x, &[2, 2, 1, 2]).unwrap();
     let y = bn.forward(&store, xv).unwrap();
     assert_eq!(y.shape(), vec![2, 2, 1, 2]);
-    store.apply_updates(tape.take_updates()).unwrap();
+    store.apply_updates(&tape).unwrap();
     let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be);
     let rv = store.get("bn.running_var").unwrap().to_vec_f64(&be);
     let want_rm = [0.25 * 2.5, 0.25 * 10.0];
@@ -30,7 +30,7 @@ fn batchnorm_layer_updates_running_statistics_with_momentum_and_uses_them_in_eva
     let y = bn.forward(&store, tape.input_f64(&x, &[2, 2, 1, 2]).unwrap()).unwrap().to_vec();
     let want0 = (1.0 - want_rm[0]) / (want_rv[0] + 1e-5f64).sqrt();
     assert!((y[0] - want0).abs() < 1e-9);
-    assert!(tape.take_updates().is_empty(), "eval mode must not queue updates");
+    assert!(tape.take_updates(store.id()).is_empty(), "eval mode must not queue updates");
 }
 
 #[test]
@@ -63,4 +63,28 @@ fn thesis_trunk_shapes_and_decoder_layers() {
     assert_eq!(h.shape(), vec![2, 32, 8, 6]);
     assert_eq!(up.forward(&store, h).unwrap().shape(), vec![2, 8, 16, 12]);
     assert_eq!(Upsample::new(2).forward(h).unwrap().shape(), vec![2, 32, 16, 12]);
+}
+
+/// A layer run twice on one training tape compounds its running statistics, as PyTorch does:
+/// r ← (1 − m)((1 − m) r + m s₁) + m s₂.
+#[test]
+fn batchnorm_run_twice_on_one_tape_compounds_its_running_statistics() {
+    let be = Cpu::<f64>::default();
+    let mut store = ParamStore::new(be);
+    let bn = BatchNorm2d::new(&mut store, "bn", 1).unwrap().with_momentum(0.5);
+    let tape = Tape::new(be).training(true);
+    // Batch means 2 and 6.
+    bn.forward(&store, tape.input_f64(&[1.0, 3.0], &[2, 1, 1, 1]).unwrap()).unwrap();
+    bn.forward(&store, tape.input_f64(&[5.0, 7.0], &[2, 1, 1, 1]).unwrap()).unwrap();
+    // A second store with a layer of the same name keeps its own statistics.
+    let mut other = ParamStore::new(be);
+    let bn_other = BatchNorm2d::new(&mut other, "bn", 1).unwrap().with_momentum(0.5);
+    bn_other
+        .forward(&other, tape.input_f64(&[100.0, 100.0], &[2, 1, 1, 1]).unwrap())
+        .unwrap();
+    store.apply_updates(&tape).unwrap();
+    other.apply_updates(&tape).unwrap();
+    let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be)[0];
+    assert!((rm - (0.5 * (0.5 * 0.0 + 0.5 * 2.0) + 0.5 * 6.0)).abs() < 1e-12, "{rm}");
+    assert_eq!(other.get("bn.running_mean").unwrap().to_vec_f64(&be), vec![50.0]);
 }
