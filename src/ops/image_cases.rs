@@ -124,7 +124,8 @@ pub fn image_cases() -> Vec<Case> {
         ("overlapping 3×3 s1", [1, 1, 4, 5], 3, 1),
         ("2×2 s2 odd 5×5, 1 ch", [1, 1, 5, 5], 2, 2),
     ] {
-        // Distinct values spaced well beyond ε, so no window has a near-tie for its maximum.
+        // Random values: at this fixed seed no window has two values within ε of its maximum, so
+        // the finite differences never straddle the kink where the argmax switches.
         let x = g.away_from_zero(&xs);
         c.push(Case::new(
             "maxpool2d",
