@@ -72,7 +72,7 @@ impl Default for MdnCnnConfig {
 impl MdnCnnConfig {
     fn validate(&self) -> Result<()> {
         let s = self.input_size;
-        if s == 0 || s % 8 != 0 {
+        if s == 0 || !s.is_multiple_of(8) {
             return Err(Error::invalid(
                 "mdn_cnn",
                 format!("input size {s} must be a positive multiple of 8 (three 2×2 max poolings)"),
@@ -162,18 +162,29 @@ impl MdnCnn {
                 "expected maps [N, 1, S, S] of the configured input size",
             ));
         }
+        // The labels name the values in traces and pictures of the tape (`Tape::to_dot`); a
+        // dense layer's X and h are the thesis's pre-activation and output (eqs. 1–2).
         let pool = MaxPool2d::new(2);
-        let h = self.c1.forward(s, x)?;
-        let h = pool.forward(self.bn1.forward(s, h)?.relu()?)?;
-        let h = pool.forward(self.c2.forward(s, h)?.relu()?)?;
-        let h = pool.forward(self.c3.forward(s, h)?.relu()?)?.flatten()?;
-        let h = self.d1.forward(s, h)?.relu()?;
-        let h = self.d2.forward(s, h)?.relu()?;
-        let h = self.d3.forward(s, h)?.tanh()?;
+        let h = self.c1.forward(s, x)?.named("conv1");
+        let h = self.bn1.forward(s, h)?.named("bn1");
+        let h = pool.forward(h.relu()?.named("relu1"))?.named("pool1");
+        let h = self.c2.forward(s, h)?.named("conv2");
+        let h = pool.forward(h.relu()?.named("relu2"))?.named("pool2");
+        let h = self.c3.forward(s, h)?.named("conv3");
+        let h = pool.forward(h.relu()?.named("relu3"))?.named("pool3");
+        let h = h.flatten()?.named("flat");
+        let h = self.d1.forward(s, h)?.named("dense1 X").relu()?.named("dense1 h");
+        let h = self.d2.forward(s, h)?.named("dense2 X").relu()?.named("dense2 h");
+        let h = self.d3.forward(s, h)?.named("dense3 X").tanh()?.named("dense3 h");
         let (n, k, d) = (xs[0], self.config.components, self.config.target_dim);
-        let logits = self.logits.forward(s, h)?;
-        let means = self.means.forward(s, h)?.reshape(&[n, k, d])?;
-        let raw_sigma = self.sigmas.forward(s, h)?;
+        let logits = self.logits.forward(s, h)?.named("logits a");
+        let means = self
+            .means
+            .forward(s, h)?
+            .named("means (flat)")
+            .reshape(&[n, k, d])?
+            .named("means μ");
+        let raw_sigma = self.sigmas.forward(s, h)?.named("raw σ");
         let raw_sigma = if self.config.isotropic {
             raw_sigma
         } else {
@@ -190,6 +201,9 @@ impl MdnCnn {
             isotropic: self.config.isotropic,
             ..Default::default()
         };
-        gmm_nll(m.logits, m.means, m.raw_sigma, y, opts)?.mean()
+        Ok(gmm_nll(m.logits, m.means, m.raw_sigma, y, opts)?
+            .named("−ln p(y|x)")
+            .mean()?
+            .named("E"))
     }
 }
