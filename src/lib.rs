@@ -24,6 +24,7 @@ pub mod backend;
 pub mod cli;
 pub mod error;
 pub mod eval;
+pub mod models;
 pub mod nn;
 pub mod ops;
 pub mod teach;

@@ -89,8 +89,15 @@ impl<B: Backend> Tape<B> {
                 NodeKind::Input => "white",
                 NodeKind::Op => "gray95",
             };
+            // Values and ops share one group, which Graphviz draws as a straight spine with
+            // the parameters beside it instead of a staircase.
+            let group = if matches!(node.kind, NodeKind::Param(_)) {
+                ""
+            } else {
+                "group=spine, "
+            };
             s.push_str(&format!(
-                "  n{id} [shape=record, style=filled, fillcolor={fill}, label=\"{{{} | {} | {} | {}}}\"];\n",
+                "  n{id} [{group}shape=record, style=filled, fillcolor={fill}, label=\"{{{} | {} | {} | {}}}\"];\n",
                 esc(&name),
                 esc(&format!("{:?}", node.value.shape())),
                 esc(&summary(&node.value.to_vec_f64(b))),
@@ -104,7 +111,7 @@ impl<B: Backend> Tape<B> {
                     format!("{}\\n{}", node.op_name, detail)
                 };
                 s.push_str(&format!(
-                    "  op{id} [shape=ellipse, style=filled, fillcolor=palegreen, label=\"{label}\"];\n"
+                    "  op{id} [group=spine, shape=ellipse, style=filled, fillcolor=palegreen, label=\"{label}\"];\n"
                 ));
                 for &i in &node.inputs {
                     s.push_str(&format!("  n{i} -> op{id};\n"));
