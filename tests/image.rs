@@ -4,6 +4,9 @@
 mod errors;
 #[path = "image/golden.rs"]
 mod golden;
+#[path = "common/golden_json.rs"]
+#[allow(dead_code)]
+mod golden_json;
 #[path = "image/kernels.rs"]
 mod kernels;
 #[path = "image/layers.rs"]

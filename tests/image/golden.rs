@@ -2,6 +2,7 @@
 //! tests/golden/image_golden.json; each case stores its inputs, an upstream gradient `seed`,
 //! the output and the gradient of Σ seed ⊙ output for every input).
 
+use crate::golden_json::{assert_close, tensor};
 use cosmograd::ops::batchnorm::{batchnorm_eval, batchnorm_train, running_update};
 use cosmograd::ops::pool2d::{avgpool2d, maxpool2d};
 use cosmograd::ops::{Conv2dOptions, ConvTranspose2dOptions, PadMode, Padding};
@@ -11,27 +12,12 @@ use std::collections::BTreeMap;
 
 type B = Cpu<f64>;
 
-struct Arr {
-    shape: Vec<usize>,
-    data: Vec<f64>,
-}
+/// (shape, data) of an encoded tensor.
+type Arr = (Vec<usize>, Vec<f64>);
 
-fn arr(v: &Value) -> Arr {
-    let shape = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap().iter().map(|d| d.as_f64().unwrap()).collect();
-    Arr { shape, data }
-}
-
+/// Compares with a golden tensor's data (shapes are checked where they are produced).
 fn close(what: &str, got: &[f64], want: &Arr) {
-    assert_eq!(got.len(), want.data.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(&want.data).enumerate() {
-        assert!((g - w).abs() <= 1e-10 + 1e-9 * w.abs(), "{what}[{i}]: got {g}, PyTorch {w}");
-    }
+    assert_close(what, got, &want.1);
 }
 
 fn usize_arg(c: &Value, k: &str) -> usize {
@@ -46,11 +32,11 @@ fn run(c: &Value) {
     let be = *tape.backend();
     let mut vars = BTreeMap::new();
     for (k, v) in c["inputs"].as_object().unwrap() {
-        let a = arr(v);
-        vars.insert(k.clone(), tape.leaf(Tensor::from_f64(&be, &a.data, &a.shape).unwrap()));
+        let a = tensor(v);
+        vars.insert(k.clone(), tape.leaf(Tensor::from_f64(&be, &a.1, &a.0).unwrap()));
     }
-    let extra = |k: &str| arr(&c["extra"][k]);
-    let input = |a: Arr| tape.input(Tensor::from_f64(&be, &a.data, &a.shape).unwrap());
+    let extra = |k: &str| tensor(&c["extra"][k]);
+    let input = |a: Arr| tape.input(Tensor::from_f64(&be, &a.1, &a.0).unwrap());
     let y = match op {
         "conv2d" => {
             let p: Vec<usize> = c["args"]["pads"]
@@ -90,7 +76,7 @@ fn run(c: &Value) {
             let m = c["args"]["momentum"].as_f64().unwrap();
             for (stat, key) in [(&stats.mean, "running_mean"), (&stats.var, "running_var")] {
                 let before = extra(&format!("{key}_before"));
-                let before = Tensor::from_f64(&be, &before.data, &before.shape).unwrap();
+                let before = Tensor::from_f64(&be, &before.1, &before.0).unwrap();
                 let after = running_update(&be, &before, stat, m);
                 close(
                     &format!("{name}: {key} after one update"),
@@ -107,16 +93,16 @@ fn run(c: &Value) {
         }
         other => panic!("unknown golden op {other}"),
     };
-    let want = arr(&c["output"]);
-    assert_eq!(y.shape(), want.shape, "{name}: output shape");
+    let want = tensor(&c["output"]);
+    assert_eq!(y.shape(), want.0, "{name}: output shape");
     close(&format!("{name}: output"), &y.to_vec(), &want);
-    let seed = arr(&c["seed"]);
+    let seed = tensor(&c["seed"]);
     let grads = tape
-        .backward_with(y, Tensor::from_f64(&be, &seed.data, &seed.shape).unwrap(), None)
+        .backward_with(y, Tensor::from_f64(&be, &seed.1, &seed.0).unwrap(), None)
         .unwrap();
     for (k, g) in c["grads"].as_object().unwrap() {
         let got = grads.wrt(vars[k]).unwrap().to_vec_f64(&be);
-        close(&format!("{name}: ∂/∂{k}"), &got, &arr(g));
+        close(&format!("{name}: ∂/∂{k}"), &got, &tensor(g));
     }
 }
 
@@ -152,8 +138,8 @@ fn conv2d_matches_pytorch_for_every_padding_mode() {
 fn conv2d_same_padding_matches_pytorch_with_tensorflow_split() {
     // The 'same' cases are stored as explicit pads; check our Padding::Same resolves to them.
     for c in cases().iter().filter(|c| c["name"].as_str().unwrap().contains("same")) {
-        let x = arr(&c["inputs"]["x"]).shape;
-        let w = arr(&c["inputs"]["w"]).shape;
+        let x = tensor(&c["inputs"]["x"]).0;
+        let w = tensor(&c["inputs"]["w"]).0;
         let s = usize_arg(c, "stride");
         let g = cosmograd::ops::conv2d::conv2d_geom("conv2d", &x, &w, Conv2dOptions::new(s, Padding::Same, PadMode::Zeros)).unwrap();
         let p: Vec<u64> = c["args"]["pads"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
