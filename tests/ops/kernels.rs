@@ -60,8 +60,8 @@ fn large_elementwise_kernels_match_the_small_path_piece_by_piece() {
     let n = 100_003; // several chunks and a ragged last one
     let (x, y) = (random(n, 5), random(n, 6));
     let piece = 1000;
-    let pieces =
-        |f: &dyn Fn(&[f64], &[f64]) -> Vec<f32>| -> Vec<f32> { x.chunks(piece).zip(y.chunks(piece)).flat_map(|(a, b)| f(a, b)).collect() };
+    type Piecewise<'a> = &'a dyn Fn(&[f64], &[f64]) -> Vec<f32>;
+    let pieces = |f: Piecewise| -> Vec<f32> { x.chunks(piece).zip(y.chunks(piece)).flat_map(|(a, b)| f(a, b)).collect() };
     for op in [
         UnaryOp::Relu,
         UnaryOp::Sigmoid,
