@@ -3,6 +3,7 @@
 mod explain;
 mod gradcheck;
 mod info;
+mod lesson;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -21,6 +22,9 @@ pub enum Command {
     /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
     /// by finite differences.
     Explain(explain::Args),
+    /// Write an interactive backprop lesson: one self-contained HTML page that steps through
+    /// a real forward and backward pass (the thesis network, or the mixture-density head).
+    Lesson(lesson::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
 }
@@ -30,6 +34,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Lesson(a) => lesson::run(a),
         Command::Info(a) => info::run(a),
     }
 }
