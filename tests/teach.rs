@@ -2,6 +2,8 @@
 //! the page in headless Chromium), the backward trace, the DOT export, the gradient table, and
 //! the example programs (included as modules and run).
 
+// The examples' `main` is for `cargo run --example`; the tests call `output()`.
+#[allow(dead_code)]
 #[path = "../examples/backward_trace.rs"]
 mod backward_trace_example;
 #[path = "teach/browser.rs"]
@@ -18,6 +20,7 @@ mod examples;
 mod explain;
 #[path = "teach/gradcheck_table.rs"]
 mod gradcheck_table;
+#[allow(dead_code)]
 #[path = "../examples/gradcheck_table.rs"]
 mod gradcheck_table_example;
 #[path = "teach/lesson.rs"]

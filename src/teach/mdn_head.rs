@@ -267,8 +267,8 @@ pub(crate) fn explain_mixture_on(tape: &Tape<Cpu64>, head: &MdnHead, seed: u64, 
     let mut trace = Trace::keeping_values(64);
     let grads = tape.backward_observed(v.e, Some(&mut trace))?;
     let b = tape.backend();
-    let grad = |x: Var<'_, Cpu64>| -> Result<Vec<f64>> { Ok(grads.wrt(x)?.to_vec_f64(b)) };
-    let (a, mu, s, y) = (v.a.to_vec(), v.means.to_vec(), v.s.to_vec(), &head.y);
+    let grad = |x: Var<'_, Cpu64>| -> Result<Vec<f64>> { grads.wrt(x)?.to_vec_f64(b) };
+    let (a, mu, s, y) = (v.a.to_vec()?, v.means.to_vec()?, v.s.to_vec()?, &head.y);
 
     // By hand, from a, μ, s and y alone.
     let ea: Vec<f64> = a.iter().map(|x| x.exp()).collect();
@@ -288,7 +288,7 @@ pub(crate) fn explain_mixture_on(tape: &Tape<Cpu64>, head: &MdnHead, seed: u64, 
     let fd = tail_gradcheck(head, &a, &mu, &s)?;
     let fd_of = |name: &str| fd.inputs.iter().find(|r| r.name == name).and_then(|r| r.numeric_flat());
     let (fd_a, fd_mu, fd_s) = (fd_of("a"), fd_of("μ"), fd_of("s"));
-    let (tape_alpha, tape_sigma, tape_ln_phi) = (v.alpha.to_vec(), v.sigma.to_vec(), v.ln_phi.to_vec());
+    let (tape_alpha, tape_sigma, tape_ln_phi) = (v.alpha.to_vec()?, v.sigma.to_vec()?, v.ln_phi.to_vec()?);
     let (ga, gmu, gs, gw) = (grad(v.a)?, grad(v.means)?, grad(v.s)?, grad(v.w)?);
     let loss = v.e.item()?;
 
@@ -445,7 +445,7 @@ fn fused(head: &MdnHead, a: &[f64], mu: &[f64], s: &[f64]) -> Result<(f64, [Vec<
     };
     let e = gmm_nll(la, lm, ls, y, opts)?.sum()?;
     let g = t.backward(e)?;
-    let get = |x| -> Result<Vec<f64>> { Ok(g.wrt(x)?.to_vec_f64(b)) };
+    let get = |x| -> Result<Vec<f64>> { g.wrt(x)?.to_vec_f64(b) };
     Ok((e.item()?, [get(la)?, get(lm)?, get(ls)?]))
 }
 

@@ -46,7 +46,7 @@ pub fn reference(build: impl for<'t> Fn(&'t Tape<Cpu<f64>>) -> Var<'t, Cpu<f64>>
     let b = tape.backend();
     let nodes = tape.nodes();
     Reference {
-        values: nodes.iter().map(|n| n.value.to_vec_f64(b)).collect(),
+        values: nodes.iter().map(|n| n.value.to_vec_f64(b).unwrap()).collect(),
         labels: nodes
             .iter()
             .map(|n| match (&n.label, &n.kind) {
@@ -55,7 +55,7 @@ pub fn reference(build: impl for<'t> Fn(&'t Tape<Cpu<f64>>) -> Var<'t, Cpu<f64>>
                 _ => String::new(),
             })
             .collect(),
-        grads: (0..nodes.len()).map(|i| g.by_id(i).map(|t| t.to_vec_f64(b))).collect(),
+        grads: (0..nodes.len()).map(|i| g.by_id(i).map(|t| t.to_vec_f64(b).unwrap())).collect(),
         ops: nodes.iter().map(|n| n.kind == NodeKind::Op).collect(),
     }
 }

@@ -341,7 +341,7 @@ pub fn walk(src: &Source<'_>, intro: &str) -> Result<Walk> {
             detail: node.rule.as_ref().map(|r| r.detail()).unwrap_or_default(),
             kind,
             shape: node.value.shape().to_vec(),
-            value: node.value.to_vec_f64(b),
+            value: node.value.to_vec_f64(b)?,
             inputs: node.inputs.clone(),
             x: src.layout.centre[id].0,
             y: src.layout.centre[id].1,
@@ -397,7 +397,7 @@ pub fn walk(src: &Source<'_>, intro: &str) -> Result<Walk> {
         for c in &ts.produced {
             s.sent.push(sent_list(c.to, whole(&c.summary, c.to)?));
         }
-        s.terms = linear_terms(tape, id, s.arriving.as_deref().unwrap_or(&[]));
+        s.terms = linear_terms(tape, id, s.arriving.as_deref().unwrap_or(&[]))?;
         moments.insert((false, labels[id].clone()), steps.len());
         steps.push(s);
     }
@@ -468,7 +468,7 @@ fn local_derivative(tape: &Tape<Cpu64>, id: usize) -> Result<Option<Vec<f64>>> {
         return Ok(None);
     };
     let b = tape.backend();
-    let ones = Tensor::full(b, node.value.shape(), 1.0);
+    let ones = Tensor::full(b, node.value.shape(), 1.0)?;
     let ctx = BackwardCtx {
         backend: b,
         inputs: vec![&nodes[node.inputs[0]].value],
@@ -476,31 +476,36 @@ fn local_derivative(tape: &Tape<Cpu64>, id: usize) -> Result<Option<Vec<f64>>> {
         grad: &ones,
         needs: vec![true],
     };
-    Ok(rule.backward(&ctx)?.into_iter().next().flatten().map(|g| g.to_vec_f64(b)))
+    rule.backward(&ctx)?
+        .into_iter()
+        .next()
+        .flatten()
+        .map(|g| g.to_vec_f64(b))
+        .transpose()
 }
 
 /// Eq. 21 term by term for a linear node of one sample whose input takes a gradient.
-fn linear_terms(tape: &Tape<Cpu64>, id: usize, g: &[f64]) -> Option<Terms> {
+fn linear_terms(tape: &Tape<Cpu64>, id: usize, g: &[f64]) -> Result<Option<Terms>> {
     let nodes = tape.nodes();
     let node = &nodes[id];
     if node.op_name != "linear" || node.inputs.len() < 2 {
-        return None;
+        return Ok(None);
     }
     let (h, v) = (node.inputs[0], node.inputs[1]);
     let (hs, vs) = (nodes[h].value.shape(), nodes[v].value.shape());
     if hs.first() != Some(&1) || !nodes[h].requires_grad || vs.len() != 2 || g.len() != vs[0] {
-        return None;
+        return Ok(None);
     }
-    let w = nodes[v].value.to_vec_f64(tape.backend());
+    let w = nodes[v].value.to_vec_f64(tape.backend())?;
     let cols = vs[1];
     let rows: Vec<Vec<f64>> = (0..vs[0]).map(|i| (0..cols).map(|j| g[i] * w[i * cols + j]).collect()).collect();
     let sums = (0..cols).map(|j| rows.iter().map(|r| r[j]).sum()).collect();
-    Some(Terms {
+    Ok(Some(Terms {
         input: h,
         weight: v,
         rows,
         sums,
-    })
+    }))
 }
 
 #[cfg(test)]
