@@ -395,15 +395,15 @@ mod tests {
     #[test]
     fn a_long_edge_gets_one_point_per_skipped_layer_and_nodes_do_not_overlap() {
         // 0 = h feeds 1 → 2 → 3 → 4, and 4 also reads 0 directly (a skip of 3 layers);
-        // 5 reads 0 and 4; 6 is a second parameter of 5; node 1 reads 0 twice.
-        let inputs = vec![vec![], vec![0, 0], vec![1], vec![2], vec![3, 0], vec![4, 0, 6], vec![]];
+        // 5 is a parameter of 6, which reads 4, 0 and 5; node 1 reads 0 twice.
+        let inputs = vec![vec![], vec![0, 0], vec![1], vec![2], vec![3, 0], vec![], vec![4, 0, 5]];
         let l = layered(&inputs, &vec![true; inputs.len()], S);
         assert!(!overlaps(&l));
         let skip = l.edges.iter().find(|e| e.from == 0 && e.to == 4).unwrap();
         assert_eq!(skip.points.len(), 2 + (l.layer[4] - l.layer[0] - 1));
         // A doubled input is one edge.
         assert_eq!(l.edges.iter().filter(|e| e.from == 0 && e.to == 1).count(), 1);
-        assert_eq!(l.layer[6] + 1, l.layer[5]);
+        assert_eq!(l.layer[5] + 1, l.layer[6]);
     }
 
     #[test]

@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(preview(&[1.0, 2.0, 3.0, 4.0], 24), "1.000 2.000 3.000 4.000");
         assert_eq!(preview(&[1.0, -2.0, 3.0], 22), "1.000 −2.000 3.000");
         assert_eq!(preview(&[0.5, 1e-5, 2.0], 22), "0.500 1.00e−5 2.000");
-        assert_eq!(preview(&[0.5, 1e-5, -2e-5], 22), "0.500 1.00e−5 … (3)");
+        assert_eq!(preview(&[0.5, 1e-5, -2e-5, 3.0], 22), "0.500 1.00e−5 … (4)");
         assert_eq!(preview(&[7.0], 22), "= 7.000");
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
