@@ -42,7 +42,8 @@ fn powf(x: f32, q: f32) -> f32 {
     if (x == 0.0) {
         if (q > 0.0) { return 0.0; }
         if (q == 0.0) { return 1.0; }
-        return 1.0 / 0.0 * sign(q - q + 1.0);
+        return bitcast<f32>(0x7f800000u); // +∞, as 0^q for q < 0
+
     }
     let r = exp2(q * log2(abs(x)));
     if (x > 0.0) { return r; }

@@ -56,6 +56,20 @@ pub struct GradcheckOptions {
     pub seed: u64,
 }
 
+impl GradcheckOptions {
+    /// Tolerances for analytic gradients computed in f32 (the GPU) against f64 finite
+    /// differences: an f32 backward pass carries relative errors of ~1e-6 per op, so atol 1e-4
+    /// and rtol 1e-2 leave room for a few ops and short reductions, and still catch any wrong
+    /// formula (those are off by O(1)).
+    pub fn f32_options() -> Self {
+        GradcheckOptions {
+            atol: 1e-4,
+            rtol: 1e-2,
+            ..GradcheckOptions::default()
+        }
+    }
+}
+
 impl Default for GradcheckOptions {
     fn default() -> Self {
         GradcheckOptions {
@@ -213,12 +227,24 @@ pub fn place_inputs<'t, B: Backend>(tape: &'t Tape<B>, inputs: &[CheckInput]) ->
 
 /// Checks every input marked `grad` and reports, per input, the worst elements.
 pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions) -> Result<Report> {
-    let be = Cpu64::default();
+    gradcheck_on(&Cpu64::default(), &f, &f, inputs, opts)
+}
+
+/// The analytic gradients of `analytic` computed on backend `be` (the GPU, in f32) against
+/// central finite differences of `f` on the f64 CPU: the same check as [`gradcheck`], whose
+/// tolerances in `opts` must then suit the backend's precision (`f32_options`).
+pub fn gradcheck_on<B: Backend>(
+    be: &B,
+    analytic: &dyn for<'t> Fn(&'t Tape<B>, &[Var<'t, B>]) -> Result<Var<'t, B>>,
+    f: impl CheckFn,
+    inputs: &[CheckInput],
+    opts: GradcheckOptions,
+) -> Result<Report> {
     // Analytic: one backward pass seeded with the contraction weights.
-    let t = tape(&opts);
+    let t = Tape::new(be.clone()).training(opts.training).seed(opts.seed);
     let vars = place_inputs(&t, inputs)?;
-    let out = f(&t, &vars)?;
-    let seed = Tensor::from_f64(&be, &weights(out.numel()), &out.shape())?;
+    let out = analytic(&t, &vars)?;
+    let seed = Tensor::from_f64(be, &weights(out.numel()), &out.shape())?;
     let grads = t.backward_with(out, seed, None)?;
 
     let mut reports = Vec::new();
