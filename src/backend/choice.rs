@@ -1,8 +1,9 @@
 //! Which backend a command runs on: `--backend cpu|gpu`, else `COSMOGRAD_BACKEND`, else the CPU.
 //!
 //! A GPU asked for only through the environment falls back to the CPU with a message when no
-//! adapter exists; a GPU asked for on the command line (`--backend gpu`), or any GPU while
-//! `COSMOGRAD_REQUIRE_GPU=1`, is required: no adapter is then an error. Tests use
+//! adapter exists; a GPU asked for on the command line (`--backend gpu`), or any GPU asked for
+//! while `COSMOGRAD_REQUIRE_GPU=1`, is required: no adapter is then an error.
+//! (`COSMOGRAD_REQUIRE_GPU=1` alone does not move a command to the GPU.) Tests use
 //! [`gpu_or_skip`] the same way: skipped with a message, or failed under
 //! `COSMOGRAD_REQUIRE_GPU=1` (as CI runs them).
 
@@ -50,9 +51,7 @@ fn from_env() -> Result<Option<BackendChoice>> {
 pub fn choose_with(flag: Option<BackendChoice>, open: impl FnOnce() -> Result<Gpu>) -> Result<Chosen> {
     let env = from_env()?;
     let required = flag == Some(BackendChoice::Gpu) || gpu_required_by_env();
-    let wanted = flag
-        .or(env)
-        .unwrap_or(if required { BackendChoice::Gpu } else { BackendChoice::Cpu });
+    let wanted = flag.or(env).unwrap_or(BackendChoice::Cpu);
     if wanted == BackendChoice::Cpu {
         return Ok(Chosen::Cpu);
     }

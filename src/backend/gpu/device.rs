@@ -1,8 +1,8 @@
 //! The device behind [`Gpu`](super::Gpu): adapter choice, the pipeline cache, the buffer pool,
 //! recording kernels into command buffers, read-backs and error handling.
 //!
-//! - **Adapters.** The instance is built from the environment (`WGPU_BACKEND=vulkan` pins a
-//!   backend); the adapter chosen is the best by kind (discrete > integrated > virtual > CPU)
+//! - **Adapters.** The instance asks for Vulkan, Metal and DX12, or what `WGPU_BACKEND` names
+//!   (`vulkan`, `gl`, …; the instance is built `with_env()`); the adapter chosen is the best by kind (discrete > integrated > virtual > CPU)
 //!   and API (Vulkan, Metal, DX12 before GL, whose shader compiles are slow). The device asks
 //!   for the adapter's own limits, not WebGPU's defaults, so large bindings and many storage
 //!   buffers work where the hardware allows them.
@@ -159,8 +159,14 @@ pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
     }
 }
 
+/// Vulkan, Metal and DX12 by default; `WGPU_BACKEND` (e.g. `vulkan`, `gl`) overrides it. GL is
+/// left out unless asked for: Mesa's GL compiles every shader cold in 20+ s.
 fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env())
+    let desc = wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::PRIMARY,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    };
+    wgpu::Instance::new(desc.with_env())
 }
 
 /// Preference order: kind of device first, then API (GL last: Mesa compiles its shaders slowly).
@@ -566,11 +572,14 @@ impl Context {
         Ok(())
     }
 
-    /// Submits everything recorded so far.
+    /// Submits everything recorded so far. The encoder's lock is held through the submission:
+    /// another thread's later commands (a read-back's copy) must not reach the queue first.
     pub fn flush(&self) -> Result<()> {
-        let taken = self.pending.lock().map_err(|_| device_error("GPU encoder poisoned"))?.take();
-        if let Some((enc, _)) = taken {
-            self.queue.submit([enc.finish()]);
+        {
+            let mut pending = self.pending.lock().map_err(|_| device_error("GPU encoder poisoned"))?;
+            if let Some((enc, _)) = pending.take() {
+                self.queue.submit([enc.finish()]);
+            }
         }
         self.check()
     }
