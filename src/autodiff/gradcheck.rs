@@ -231,12 +231,15 @@ pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions)
     gradcheck_on(&Cpu64::default(), &f, &f, inputs, opts)
 }
 
+/// A function of several `Var`s on a tape of any backend (the side whose gradients are checked).
+pub type AnalyticFn<'a, B> = dyn for<'t> Fn(&'t Tape<B>, &[Var<'t, B>]) -> Result<Var<'t, B>> + 'a;
+
 /// The analytic gradients of `analytic` computed on backend `be` (the GPU, in f32) against
 /// central finite differences of `f` on the f64 CPU: the same check as [`gradcheck`], whose
 /// tolerances in `opts` must then suit the backend's precision (`f32_options`).
 pub fn gradcheck_on<B: Backend>(
     be: &B,
-    analytic: &dyn for<'t> Fn(&'t Tape<B>, &[Var<'t, B>]) -> Result<Var<'t, B>>,
+    analytic: &AnalyticFn<'_, B>,
     f: impl CheckFn,
     inputs: &[CheckInput],
     opts: GradcheckOptions,

@@ -95,6 +95,9 @@ fn size_class(bytes: u64) -> u64 {
     }
 }
 
+/// A compiled kernel and the layout its bind groups are made for.
+type Pipeline = (Arc<wgpu::ComputePipeline>, Arc<wgpu::BindGroupLayout>);
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct PipelineKey {
     shader: &'static str,
@@ -138,7 +141,7 @@ pub struct Context {
     pub(crate) adapter: AdapterSummary,
     pub(crate) limits: wgpu::Limits,
     modules: Mutex<HashMap<&'static str, Arc<wgpu::ShaderModule>>>,
-    pipelines: Mutex<HashMap<PipelineKey, (Arc<wgpu::ComputePipeline>, Arc<wgpu::BindGroupLayout>)>>,
+    pipelines: Mutex<HashMap<PipelineKey, Pipeline>>,
     pool: Option<Arc<Mutex<Pool>>>,
     pending: Mutex<Option<(wgpu::CommandEncoder, usize)>>,
     /// The first error no scope caught (validation, out of memory, device lost).
@@ -194,7 +197,7 @@ fn summary(a: &wgpu::Adapter) -> AdapterSummary {
         backend: format!("{:?}", info.backend),
         device_type: format!("{:?}", info.device_type),
         driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
-        max_storage_binding_mib: l.max_storage_buffer_binding_size as u64 >> 20,
+        max_storage_binding_mib: l.max_storage_buffer_binding_size >> 20,
         max_storage_buffers_per_stage: l.max_storage_buffers_per_shader_stage,
         max_workgroup_storage_kib: l.max_compute_workgroup_storage_size >> 10,
         max_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,
@@ -286,7 +289,7 @@ impl Context {
     /// The largest tensor one binding may hold, checked before any kernel sees it.
     pub fn check_binding(&self, what: &str, elements: usize) -> Result<()> {
         let bytes = elements as u64 * 4;
-        let max = (self.limits.max_storage_buffer_binding_size as u64).min(self.limits.max_buffer_size);
+        let max = self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size);
         if bytes > max {
             return Err(device_error(format!(
                 "{what}: a tensor of {elements} elements ({} MiB) is larger than this adapter's maximum \
@@ -299,11 +302,23 @@ impl Context {
         Ok(())
     }
 
+    /// The byte size of the buffer for `len` elements: its size class, unless that would pass
+    /// the largest binding (buffers are bound whole), then the exact size.
+    fn buffer_size(&self, len: usize) -> u64 {
+        let max = self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size);
+        let class = size_class(len as u64 * 4);
+        if class <= max {
+            class
+        } else {
+            (len as u64 * 4).max(16)
+        }
+    }
+
     /// A buffer for `len` f32 elements, from the pool when one of its size class is free. Its
     /// contents are undefined: kernels write every element they own.
     pub fn alloc(&self, what: &str, len: usize) -> Result<Buffer> {
         self.check_binding(what, len)?;
-        let size = size_class(len as u64 * 4);
+        let size = self.buffer_size(len);
         if let Some(pool) = &self.pool {
             if let Some(raw) = pool.lock().map_err(|_| device_error("GPU buffer pool poisoned"))?.take(size) {
                 return Ok(Buffer {
@@ -345,7 +360,7 @@ impl Context {
     /// A fresh buffer holding `data` (never a pooled one: see the module docs).
     pub fn upload(&self, what: &str, data: &[f32]) -> Result<Buffer> {
         self.check_binding(what, data.len())?;
-        let size = size_class(data.len() as u64 * 4) as usize;
+        let size = self.buffer_size(data.len()) as usize;
         let mut bytes = vec![0u8; size];
         bytes[..data.len() * 4].copy_from_slice(bytemuck::cast_slice(data));
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
@@ -412,7 +427,7 @@ impl Context {
         constants: &[(&'static str, f64)],
         inputs: usize,
         outputs: usize,
-    ) -> Result<(Arc<wgpu::ComputePipeline>, Arc<wgpu::BindGroupLayout>)> {
+    ) -> Result<Pipeline> {
         let key = PipelineKey {
             shader: shader.name,
             entry,
