@@ -1,8 +1,12 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
+mod eval;
+mod eval_fields;
 mod explain;
 mod gradcheck;
 mod info;
+mod simulate;
+mod simulate_quijote;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -23,6 +27,10 @@ pub enum Command {
     Explain(explain::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
+    /// Write a synthetic data set (Quijote-like density slices).
+    Simulate(simulate::Args),
+    /// Judge what a model produced (generated density fields against real ones).
+    Eval(eval::Args),
 }
 
 /// Runs a parsed command; returns the process exit code.
@@ -31,5 +39,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Info(a) => info::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }
