@@ -20,7 +20,7 @@
 //! let collapsed = Array3::from_shape_fn((8, 32, 32), |(_, y, x)| maps[0][[y, x]] as f32);
 //! let d = batch_diagnostics(collapsed.view(), real.view(), 1000.0)?;
 //! assert_eq!(d.pairwise_distance_generated, 0.0); // eight copies of one map
-//! assert_eq!(d.scatter_ratio_mean, 0.0);
+//! assert!(d.scatter_ratio_mean < 1e-12); // zero up to the rounding of a mean of equal spectra
 //! assert!(d.pairwise_ratio == 0.0 && d.power_ratio_mean > 0.0);
 //! # Ok::<(), cosmograd::Error>(())
 //! ```
