@@ -1,3 +1,6 @@
 //! Evaluation and figures: plain host code on `f64` slices, no tape.
 
+pub mod calibration;
+pub mod mixture;
+pub mod normal;
 pub mod plot;

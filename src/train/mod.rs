@@ -1,0 +1,7 @@
+//! Training loops and what they share: run directories (`run_dir.rs`) and the MDN's loop
+//! (`mdn.rs`). The DDPM and GAN add theirs beside it.
+
+pub mod mdn;
+pub mod run_dir;
+
+pub use run_dir::RunDir;
