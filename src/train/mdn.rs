@@ -48,6 +48,9 @@ pub trait MapSet: Sync {
     fn targets(&self, i: usize, out: &mut [f64]);
     /// (simulation, map number in the data file) of map i.
     fn ids(&self, i: usize) -> (usize, usize);
+    /// Every parameter of map i's simulation in physical units (the columns of the parameter
+    /// file), for the Cramér–Rao bound at that point.
+    fn params(&self, i: usize) -> Vec<f64>;
 }
 
 /// The optimiser, schedule and loop settings.
@@ -287,6 +290,9 @@ pub struct TrainJob<'a> {
     pub progress: bool,
     /// More metadata for the checkpoints (e.g. the preprocessing, as JSON).
     pub metadata: BTreeMap<String, String>,
+    /// Return as a crash would, without writing anything more, once this many steps are done
+    /// in total (how the tests interrupt a run).
+    pub interrupt_at_step: Option<u64>,
 }
 
 /// Trains (or, with `job.resume`, continues training) an MDN; writes checkpoints, metrics and
@@ -351,24 +357,25 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
             let grads = if value.is_finite() { Some(tape.backward(loss)?) } else { None };
             store.apply_updates(&tape)?;
             drop(tape);
-            let stepped = match &grads {
-                Some(g) => opt.step(&mut store, g).map(|r| r.lr),
-                None => Err(Error::Other(String::new())),
+            let Some(grads) = grads else {
+                bar.abandon();
+                let why = format!("the loss was {value}");
+                return Err(nan_error(&be, &model, &store, (x, y), seed, &state, epoch, &why, run));
             };
-            match stepped {
-                Ok(l) => lr = l,
-                Err(e) => {
-                    bar.abandon();
-                    let why = if grads.is_none() {
-                        format!("the loss was {value}")
-                    } else {
-                        format!("the gradient was not finite ({e})")
-                    };
-                    return Err(nan_error(&be, &model, &store, (x, y), seed, &state, epoch, &why, run));
-                }
+            // The optimiser checks the global gradient norm before it changes anything.
+            let norm = crate::nn::optim::global_grad_norm(&be, store.params().filter_map(|(n, _)| store.grad(&grads, n)));
+            if !norm.is_finite() {
+                bar.abandon();
+                let why = format!("the loss was {value:.4} but the gradient norm was {norm}");
+                return Err(nan_error(&be, &model, &store, (x, y), seed, &state, epoch, &why, run));
             }
+            lr = opt.step(&mut store, &grads)?.lr;
             loss_sum += value;
             state.step += 1;
+            if job.interrupt_at_step == Some(state.step) {
+                bar.abandon();
+                return Ok(Outcome { state, history });
+            }
             let rate = ((b + 1) * opts.batch) as f64 / started.elapsed().as_secs_f64();
             bar.set_position(state.step);
             bar.set_message(format!("epoch {}/{} loss {value:.4} {rate:.1} maps/s", epoch + 1, opts.epochs));
