@@ -2,6 +2,7 @@
 //! (`mdn.rs`) and its evaluation (`mdn_eval.rs`). The DDPM and GAN add theirs beside it.
 
 pub mod mdn;
+pub mod mdn_data;
 pub mod mdn_eval;
 pub mod run_dir;
 
