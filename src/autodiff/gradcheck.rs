@@ -177,7 +177,7 @@ impl<F> CheckFn for F where F: for<'t> Fn(&'t Tape<Cpu64>, &[Var<'t, Cpu64>]) ->
 fn weights(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| {
-            let u = crate::backend::cpu::random::uniform(0x5eed, i as u32) as f64;
+            let u = crate::backend::random::uniform(0x5eed, i as u32) as f64;
             (0.5 + u) * if i % 2 == 0 { 1.0 } else { -1.0 }
         })
         .collect()
@@ -191,23 +191,22 @@ fn tape(opts: &GradcheckOptions) -> Tape<Cpu64> {
 fn contracted(f: &dyn CheckFn, inputs: &[CheckInput], opts: &GradcheckOptions) -> Result<f64> {
     let t = tape(opts).no_grad();
     let be = Cpu64::default();
-    let vars: Vec<_> = inputs.iter().map(|i| t.input(Tensor::from_array(&be, &i.value))).collect();
-    let out = f(&t, &vars)?.to_vec();
+    let vars = inputs
+        .iter()
+        .map(|i| Ok(t.input(Tensor::from_array(&be, &i.value)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let out = f(&t, &vars)?.to_vec()?;
     Ok(out.iter().zip(weights(out.len())).map(|(a, w)| a * w).sum())
 }
 
 /// Puts the inputs on a tape: those marked `grad` as leaves that receive a gradient, the
 /// others as data.
-pub fn place_inputs<'t, B: Backend>(tape: &'t Tape<B>, inputs: &[CheckInput]) -> Vec<Var<'t, B>> {
+pub fn place_inputs<'t, B: Backend>(tape: &'t Tape<B>, inputs: &[CheckInput]) -> Result<Vec<Var<'t, B>>> {
     inputs
         .iter()
         .map(|i| {
-            let v = Tensor::from_array(tape.backend(), &i.value);
-            if i.grad {
-                tape.leaf(v)
-            } else {
-                tape.input(v)
-            }
+            let v = Tensor::from_array(tape.backend(), &i.value)?;
+            Ok(if i.grad { tape.leaf(v) } else { tape.input(v) })
         })
         .collect()
 }
@@ -217,7 +216,7 @@ pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions)
     let be = Cpu64::default();
     // Analytic: one backward pass seeded with the contraction weights.
     let t = tape(&opts);
-    let vars = place_inputs(&t, inputs);
+    let vars = place_inputs(&t, inputs)?;
     let out = f(&t, &vars)?;
     let seed = Tensor::from_f64(&be, &weights(out.numel()), &out.shape())?;
     let grads = t.backward_with(out, seed, None)?;
@@ -228,7 +227,7 @@ pub fn gradcheck(f: impl CheckFn, inputs: &[CheckInput], opts: GradcheckOptions)
             continue;
         }
         let analytic = match grads.get(vars[j]) {
-            Some(g) => be.to_f64(g.storage()),
+            Some(g) => be.to_f64(g.storage())?,
             None => vec![0.0; inp.value.len()],
         };
         let mut entries = Vec::with_capacity(inp.value.len());

@@ -62,9 +62,9 @@ pub struct ParamKey {
 /// Watches a backward pass (traces, teaching output).
 pub trait BackwardObserver<B: Backend> {
     /// Node `id` is about to run its rule with the summed gradient `grad` at its output.
-    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>);
+    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>) -> Result<()>;
     /// Node `from`'s rule produced `grad` for its input `to`.
-    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>);
+    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>) -> Result<()>;
 }
 
 /// A define-by-run tape. Create one per forward pass; `backward` may run once on it.
@@ -248,7 +248,7 @@ impl<B: Backend> Tape<B> {
     }
 
     fn check_finite(&self, op: &str, node: usize, pass: &'static str, t: &Tensor<B>) -> Result<()> {
-        let count = self.backend.count_nonfinite(t.storage());
+        let count = self.backend.count_nonfinite(&[t.storage()])?[0];
         if count > 0 {
             return Err(Error::NonFinite {
                 op: op.to_string(),
@@ -323,7 +323,7 @@ impl<B: Backend> Tape<B> {
                 "backward needs a scalar loss; use backward_with for a seed gradient",
             ));
         }
-        let seed = Tensor::full(&self.backend, &loss.shape(), 1.0);
+        let seed = Tensor::full(&self.backend, &loss.shape(), 1.0)?;
         self.backward_with(loss, seed, observer)
     }
 
@@ -360,7 +360,7 @@ impl<B: Backend> Tape<B> {
             };
             let Some(g) = grads[id].clone() else { continue };
             if let Some(o) = observer.as_deref_mut() {
-                o.visit(self, id, &g);
+                o.visit(self, id, &g)?;
             }
             let ctx = BackwardCtx {
                 backend: b,
@@ -395,14 +395,14 @@ impl<B: Backend> Tape<B> {
                     self.check_finite(rule.name(), id, "backward", &gi)?;
                 }
                 if let Some(o) = observer.as_deref_mut() {
-                    o.contribution(self, id, inp, &gi);
+                    o.contribution(self, id, inp, &gi)?;
                 }
                 // A value used by several consumers receives the sum of their contributions.
                 grads[inp] = Some(match grads[inp].take() {
                     None => gi,
                     Some(acc) => {
                         let n = acc.numel();
-                        let sum = b.binary(BinaryOp::Add, acc.storage(), Bcast::full(n), gi.storage(), Bcast::full(n), n);
+                        let sum = b.binary(BinaryOp::Add, acc.storage(), Bcast::full(n), gi.storage(), Bcast::full(n), n)?;
                         Tensor::from_storage(sum, acc.shape().to_vec())
                     }
                 });

@@ -1,5 +1,6 @@
 use super::{Optim, ParamState, UpdateRule};
 use crate::backend::{AdamStep, Backend};
+use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// Adam's hyper-parameters other than the learning rate (which comes from the schedule).
@@ -63,7 +64,7 @@ impl<B: Backend> UpdateRule<B> for AdamConfig {
     fn slot_names(&self) -> &'static [&'static str] {
         &["m", "v"]
     }
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         let h = AdamStep {
             lr,
             beta1: self.beta1,
@@ -75,6 +76,6 @@ impl<B: Backend> UpdateRule<B> for AdamConfig {
             grad_scale,
         };
         let (m, v) = state.slots.split_at_mut(1);
-        be.adam_update(param.storage_mut(), m[0].storage_mut(), v[0].storage_mut(), grad.storage(), h);
+        be.adam_update(param.storage_mut(), m[0].storage_mut(), v[0].storage_mut(), grad.storage(), h)
     }
 }
