@@ -51,7 +51,6 @@ pub fn run(a: Args) -> Result<i32> {
 }
 
 fn run_mdn(a: MdnArgs) -> Result<i32> {
-    crate::backend::cpu::memory::retain_freed_memory();
     let run = RunDir::open(&a.run)?;
     for f in [files::EVAL_JSON, files::PREDICTIONS] {
         run.check_writable(f, a.force)?;

@@ -152,7 +152,6 @@ fn parse_split(s: &str) -> Result<[f64; 3]> {
 }
 
 fn run_mdn(a: MdnArgs) -> Result<i32> {
-    crate::backend::cpu::memory::retain_freed_memory();
     let be = match a.backend {
         BackendKind::Cpu => Cpu::<f32>::default(),
     };

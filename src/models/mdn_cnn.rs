@@ -212,7 +212,7 @@ impl MdnCnn {
 pub(crate) fn zero<B: Backend>(store: &mut ParamStore<B>, names: &[String]) -> Result<()> {
     for name in names {
         let shape = store.get(name)?.shape().to_vec();
-        let z = Tensor::zeros(store.backend(), &shape);
+        let z = Tensor::zeros(store.backend(), &shape)?;
         store.set(name, z)?;
     }
     Ok(())

@@ -274,7 +274,7 @@ pub fn mean_nll<B: Backend>(be: &B, model: &Mdn, store: &ParamStore<B>, data: &d
         let tape = Tape::new(be.clone()).no_grad();
         let (x, y) = b.tensors(be, data.channels(), data.size())?;
         let nll = model.nll(store, tape.input(x), tape.input(y))?;
-        sum += nll.to_vec().iter().sum::<f64>();
+        sum += nll.to_vec()?.iter().sum::<f64>();
     }
     Ok(sum / n as f64)
 }
@@ -363,7 +363,7 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
                 return Err(nan_error(&be, &model, &store, (x, y), seed, &state, epoch, &why, run));
             };
             // The optimiser checks the global gradient norm before it changes anything.
-            let norm = crate::nn::optim::global_grad_norm(&be, store.params().filter_map(|(n, _)| store.grad(&grads, n)));
+            let norm = crate::nn::optim::global_grad_norm(&be, store.params().filter_map(|(n, _)| store.grad(&grads, n)))?;
             if !norm.is_finite() {
                 bar.abandon();
                 let why = format!("the loss was {value:.4} but the gradient norm was {norm}");

@@ -65,8 +65,8 @@ pub fn predict<B: Backend>(
         let xv = tape.input(Tensor::from_f32(be, &x, &[n, c, s, s])?);
         let yv = tape.input(Tensor::from_f64(be, &y, &[n, d])?);
         let m = model.forward(store, xv)?;
-        let nll = head.nll(&m, yv)?.to_vec();
-        let (logits, means, raw) = (m.logits.to_vec(), m.means.to_vec(), m.raw_sigma.to_vec());
+        let nll = head.nll(&m, yv)?.to_vec()?;
+        let (logits, means, raw) = (m.logits.to_vec()?, m.means.to_vec()?, m.raw_sigma.to_vec()?);
         for (b, &i) in idx.iter().enumerate() {
             let l = &logits[b * k..(b + 1) * k];
             let top = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);

@@ -32,7 +32,7 @@ fn params_of(path: &std::path::Path, arch: &MdnArchitecture) -> Vec<(String, Vec
     store
         .params()
         .chain(store.buffers())
-        .map(|(n, t)| (n.clone(), t.to_vec_f32(&be)))
+        .map(|(n, t)| (n.clone(), t.to_vec_f32(&be).unwrap()))
         .collect()
 }
 
