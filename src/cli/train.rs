@@ -228,10 +228,28 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
 
 /// The run's configuration from the command line.
 fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
+    // Everything the command line alone can get wrong, before any data is touched.
     let targets = mdn_data::parse_targets(&a.targets)?;
     let fields: Vec<String> = a.field.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
     if fields.is_empty() {
         return Err(Error::Other("--field is empty; name a field such as T".into()));
+    }
+    let split = parse_split(&a.split)?;
+    let options = TrainOptions {
+        epochs: a.epochs,
+        batch: a.batch,
+        lr: a.lr,
+        min_lr: a.lr / 100.0,
+        warmup_steps: 0, // one epoch: set once the training split's size is known
+        weight_decay: a.weight_decay,
+        clip: Some(10.0),
+        patience: a.patience,
+        augment: !a.no_augment,
+        seed: a.seed,
+    };
+    options.validate()?;
+    if a.components == 0 {
+        return Err(Error::Other("--components must be at least 1".into()));
     }
     let synthetic = a.data.is_none().then(|| SyntheticSpec {
         sims: a.sims.unwrap_or(defaults::SIMS),
@@ -245,26 +263,13 @@ fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
         set: a.set.clone(),
         size: a.size,
         sims: a.sims,
-        split: parse_split(&a.split)?,
+        split,
         split_seed: a.seed,
         synthetic,
         cache: a.cache.clone(),
     })?;
     let size = data.size.expect("resolve fixes the size");
     let arch = MdnArchitecture::new(a.arch, size, fields.len(), a.components, targets, a.seed);
-    let options = TrainOptions {
-        epochs: a.epochs,
-        batch: a.batch,
-        lr: a.lr,
-        min_lr: a.lr / 100.0,
-        warmup_steps: 0, // set below, once the training set's size is known
-        weight_decay: a.weight_decay,
-        clip: Some(10.0),
-        patience: a.patience,
-        augment: !a.no_augment,
-        seed: a.seed,
-    };
-    options.validate()?;
     Ok(RunConfig {
         cosmograd_version: env!("CARGO_PKG_VERSION").into(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
