@@ -22,6 +22,7 @@
 pub mod autodiff;
 pub mod backend;
 pub mod cli;
+pub mod data;
 pub mod error;
 pub mod eval;
 pub mod models;
