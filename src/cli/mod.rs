@@ -1,8 +1,10 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
+mod eval;
 mod explain;
 mod gradcheck;
 mod info;
+mod train;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -23,6 +25,10 @@ pub enum Command {
     Explain(explain::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
+    /// Train a model (`train mdn`: infer the CMD parameters from maps).
+    Train(train::Args),
+    /// Evaluate a trained model (`eval mdn --run RUN`).
+    Eval(eval::Args),
 }
 
 /// Runs a parsed command; returns the process exit code.
@@ -31,5 +37,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Info(a) => info::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }
