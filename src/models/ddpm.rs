@@ -30,6 +30,7 @@
 
 use super::unet::{UNet, UNetConfig};
 use crate::autodiff::{Tape, Var};
+use crate::backend::random::splitmix64;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::nn::ParamStore;
@@ -116,17 +117,9 @@ pub fn normals(seed: u64, n: usize) -> Vec<f64> {
     (0..n).map(|_| StandardNormal.sample(&mut rng)).collect()
 }
 
-/// splitmix64: well-spread seeds from counters (one stream per step).
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The seed of stream `k` derived from `seed`.
+/// The seed of stream `k` derived from `seed` (x_T, the noise of each reverse step).
 pub fn substream(seed: u64, k: u64) -> u64 {
-    mix(seed ^ mix(k.wrapping_add(0x5eed)))
+    splitmix64(seed ^ splitmix64(k.wrapping_add(0x5eed)))
 }
 
 /// Draws t uniformly from 1 … T for each of `n` samples.
