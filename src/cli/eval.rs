@@ -1,4 +1,5 @@
-//! `cosmograd eval <model>`: judging trained models. `eval mdn --run RUN` evaluates an MDN
+//! `cosmograd eval <what>`: judging trained models and what they produced. `eval fields`
+//! judges generated density maps against real ones (`cli/eval_fields.rs`). `eval mdn --run RUN` evaluates an MDN
 //! run's best checkpoint on its held-out test simulations: accuracy, calibration, and on
 //! synthetic data the distance to the Cramér–Rao bound (notes/results-mdn.md explains each
 //! number); it writes `eval.json`, `predictions.csv` and figures into the run directory.
@@ -26,6 +27,8 @@ pub struct Args {
 pub enum Model {
     /// Evaluate an MDN run on its test simulations (per-parameter accuracy and calibration).
     Mdn(MdnArgs),
+    /// Judge generated density maps against real ones with the field-statistics suite.
+    Fields(super::eval_fields::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -47,6 +50,7 @@ pub struct MdnArgs {
 pub fn run(a: Args) -> Result<i32> {
     match a.model {
         Model::Mdn(m) => run_mdn(m),
+        Model::Fields(f) => super::eval_fields::run(f),
     }
 }
 

@@ -1,9 +1,12 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
 mod eval;
+mod eval_fields;
 mod explain;
 mod gradcheck;
 mod info;
+mod simulate;
+mod simulate_quijote;
 mod train;
 
 use crate::error::Result;
@@ -27,7 +30,10 @@ pub enum Command {
     Info(info::Args),
     /// Train a model (`train mdn`: infer the CMD parameters from maps).
     Train(train::Args),
-    /// Evaluate a trained model (`eval mdn --run RUN`).
+    /// Write a synthetic data set (Quijote-like density slices).
+    Simulate(simulate::Args),
+    /// Evaluate a trained model (`eval mdn --run RUN`) or judge what one produced
+    /// (`eval fields`: generated density fields against real ones).
     Eval(eval::Args),
 }
 
@@ -38,6 +44,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(a) => explain::run(a),
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Eval(a) => eval::run(a),
     }
 }
