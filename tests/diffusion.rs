@@ -2,6 +2,8 @@
 //! an exact ε), the training loop and the CLI.
 
 mod diffusion {
+    pub mod cli;
     pub mod ddpm;
+    pub mod train;
     pub mod unet;
 }

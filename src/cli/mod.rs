@@ -5,9 +5,11 @@ mod eval_fields;
 mod explain;
 mod gradcheck;
 mod info;
+mod sample;
 mod simulate;
 mod simulate_quijote;
 mod train;
+mod train_ddpm;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -28,8 +30,11 @@ pub enum Command {
     Explain(explain::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
-    /// Train a model (`train mdn`: infer the CMD parameters from maps).
+    /// Train a model (`train mdn`: infer the CMD parameters from maps; `train ddpm`: generate
+    /// density fields).
     Train(train::Args),
+    /// Draw from a trained generative model (`sample ddpm --run RUN`).
+    Sample(sample::Args),
     /// Write a synthetic data set (Quijote-like density slices).
     Simulate(simulate::Args),
     /// Evaluate a trained model (`eval mdn --run RUN`) or judge what one produced
@@ -44,6 +49,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(a) => explain::run(a),
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
+        Command::Sample(a) => sample::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Eval(a) => eval::run(a),
     }

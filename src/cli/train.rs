@@ -23,6 +23,8 @@ pub struct Args {
 pub enum Model {
     /// A mixture density network that infers Ω_m, σ_8 and the feedback amplitudes from maps.
     Mdn(MdnArgs),
+    /// A denoising diffusion model of density slices (the second report's DDPM, corrected).
+    Ddpm(super::train_ddpm::Args),
 }
 
 /// Where the kernels run.
@@ -135,6 +137,7 @@ pub struct RunConfig {
 pub fn run(a: Args) -> Result<i32> {
     match a.model {
         Model::Mdn(m) => run_mdn(m),
+        Model::Ddpm(d) => super::train_ddpm::run(d),
     }
 }
 

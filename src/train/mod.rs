@@ -3,6 +3,7 @@
 //! evaluation (`mdn_eval.rs`); the DDPM's loop (`ddpm.rs`).
 
 pub mod ddpm;
+pub mod ddpm_data;
 pub mod mdn;
 pub mod mdn_data;
 pub mod mdn_eval;
