@@ -3,12 +3,18 @@
 
 #[path = "data/cli.rs"]
 mod cli;
+#[path = "data/cmd.rs"]
+mod cmd;
 #[path = "data/field_comparison.rs"]
 mod field_comparison;
 #[path = "data/field_shapes.rs"]
 mod field_shapes;
 #[path = "data/field_theory.rs"]
 mod field_theory;
+#[path = "data/fields_cli.rs"]
+mod fields_cli;
+#[path = "data/fisher.rs"]
+mod fisher;
 #[path = "data/fourier.rs"]
 mod fourier;
 #[path = "common/golden_json.rs"]
@@ -22,7 +28,17 @@ mod ks;
 mod power_spectrum;
 #[path = "data/quijote.rs"]
 mod quijote;
+#[path = "data/simulate.rs"]
+mod simulate;
 #[path = "data/slices.rs"]
 mod slices;
 #[path = "data/spectrum.rs"]
 mod spectrum;
+
+/// A fresh directory under the system's temporary directory, unique to this process and name.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cosmograd-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

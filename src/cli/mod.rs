@@ -3,8 +3,11 @@
 mod eval;
 mod eval_fields;
 mod explain;
+mod fisher;
 mod gradcheck;
 mod info;
+mod lesson;
+mod progress;
 mod sample;
 mod simulate;
 mod simulate_quijote;
@@ -28,6 +31,14 @@ pub enum Command {
     /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
     /// by finite differences.
     Explain(explain::Args),
+    /// Write an interactive backprop lesson: one self-contained HTML page that steps through
+    /// a real forward and backward pass (the thesis network, or the mixture-density head).
+    Lesson(lesson::Args),
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`,
+    /// `simulate quijote`).
+    Simulate(simulate::Args),
+    /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
+    Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
     /// Train a model (`train mdn`: infer the CMD parameters from maps; `train ddpm`: generate
@@ -35,8 +46,6 @@ pub enum Command {
     Train(train::Args),
     /// Draw from a trained generative model (`sample ddpm --run RUN`).
     Sample(sample::Args),
-    /// Write a synthetic data set (Quijote-like density slices).
-    Simulate(simulate::Args),
     /// Evaluate a trained model (`eval mdn --run RUN`) or judge what one produced
     /// (`eval fields`: generated density fields against real ones).
     Eval(eval::Args),
@@ -47,10 +56,12 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Lesson(a) => lesson::run(a),
+        Command::Fisher(a) => fisher::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
         Command::Sample(a) => sample::run(a),
-        Command::Simulate(a) => simulate::run(a),
         Command::Eval(a) => eval::run(a),
     }
 }

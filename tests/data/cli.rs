@@ -1,117 +1,58 @@
-//! `cosmograd simulate quijote` and `cosmograd eval fields` as a user runs them.
+//! `cosmograd simulate cmd` and `cosmograd fisher` as a user runs them.
 
-use crate::slices::temp_dir;
-use ndarray::Array3;
-use ndarray_npy::WriteNpyExt;
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::scratch_dir;
+use std::process::Command;
 
-fn cosmograd(args: &[&str]) -> Output {
+fn cosmograd(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_cosmograd")).args(args).output().unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn simulate(dir: &Path, n: &str, seed: &str) -> Output {
-    cosmograd(&[
-        "simulate",
-        "quijote",
-        "--out",
-        dir.to_str().unwrap(),
-        "--n",
-        n,
-        "--size",
-        "32",
-        "--seed",
-        seed,
-    ])
-}
-
 #[test]
-fn simulate_then_evaluate() {
-    let root = temp_dir("cli-fields");
-    let (real, generated, out) = (root.join("real"), root.join("gen"), root.join("eval"));
-    let o = simulate(&real, "60", "1");
-    assert!(o.status.success(), "{}", text(&o));
-    for f in ["slices.npy", "slices.json", "maps.png", "power_spectrum.png"] {
-        assert!(real.join(f).is_file(), "no {f}");
+fn simulate_cmd_writes_the_files_and_refuses_bad_arguments() {
+    let dir = scratch_dir("cli_simulate");
+    let out = dir.to_str().unwrap();
+    let ok = cosmograd(&[
+        "simulate", "cmd", "--out", out, "--sims", "2", "--size", "16", "--set", "CV", "--seed", "4",
+    ]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    for f in ["Maps_T_Synthetic_CV_z=0.00.npy", "params_CV_Synthetic.txt", "simulation.json"] {
+        assert!(dir.join(f).is_file(), "{f}");
     }
-    let side: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(real.join("slices.json")).unwrap()).unwrap();
-    assert_eq!(side["units"], "density_contrast");
-    assert_eq!(side["seed"], 1);
-    assert!(side["target_spectrum"]["power"].as_array().unwrap().len() > 10);
-    // Nothing is overwritten without --force.
-    let o = simulate(&real, "60", "1");
-    assert!(!o.status.success() && text(&o).contains("--force"), "{}", text(&o));
-    assert!(simulate(&generated, "60", "2").status.success());
-
-    let args = [
-        "eval",
-        "fields",
-        "--real",
-        real.to_str().unwrap(),
-        "--generated",
-        generated.to_str().unwrap(),
-    ];
-    let o = cosmograd(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
-    assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("consistent: every statistic passes"), "{}", text(&o));
-    for f in [
-        "fields.json",
-        "maps.png",
-        "power_spectrum.png",
-        "power_ratio.png",
-        "pdf.png",
-        "minkowski_v0.png",
-        "minkowski_v1.png",
-        "minkowski_v2.png",
-        "peaks.png",
-        "clusters.png",
+    for (args, says) in [
+        (vec!["--set", "XY"], "unknown set `XY`"),
+        (vec!["--set", "1P", "--sims", "7"], "multiple of 6"),
+        (vec!["--at", "0.3,0.8,1,1,1"], "six comma-separated numbers"),
+        (vec!["--at", "0.3,0.8,9,1,1,1"], "A_SN1 = 9 is outside"),
+        (vec!["--size", "3"], "between 8 and 4096"),
+        (vec!["--sims", "0"], "at least one simulation"),
+        (vec!["--set", "CV", "--sims", "2"], "exists already"),
     ] {
-        assert!(out.join(f).is_file(), "no {f}");
+        let mut a = vec!["simulate", "cmd", "--out", out];
+        a.extend(args);
+        if !a.contains(&"--size") {
+            a.extend(["--size", "16"]);
+        }
+        let r = cosmograd(&a);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!r.status.success() && err.contains(says), "{a:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
     }
-    let o = cosmograd(&[&args[..], &["--json"]].concat());
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(json["pass"], true);
-    assert_eq!(json["real_maps"], 60);
-    // A second evaluation into the same directory needs --force.
-    let o = cosmograd(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
-    assert!(!o.status.success() && text(&o).contains("--force"), "{}", text(&o));
-    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
-fn bad_inputs_are_clear_errors() {
-    let root = temp_dir("cli-fields-bad");
-    let good = root.join("good");
-    assert!(simulate(&good, "8", "1").status.success());
-    let write = |name: &str, a: Array3<f32>| {
-        let p = root.join(name);
-        a.write_npy(std::fs::File::create(&p).unwrap()).unwrap();
-        p
-    };
-    let nan = write("nan.npy", Array3::from_elem((4, 32, 32), f32::NAN));
-    let negative = write("negative.npy", Array3::from_elem((4, 32, 32), -0.5));
-    let small = write("small.npy", Array3::zeros((4, 16, 16)));
-    let empty = root.join("empty.npy");
-    std::fs::write(&empty, b"").unwrap();
-    let g = good.to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
-        (&["--generated", nan.to_str().unwrap()], "non-finite"),
-        (&["--generated", negative.to_str().unwrap(), "--overdensity"], "cannot be negative"),
-        (&["--generated", small.to_str().unwrap()], "must be square and of one size"),
-        (&["--generated", empty.to_str().unwrap()], "empty file"),
-        (&["--generated", "/no/such/file.npy"], "file.npy"),
-        (&["--generated", g, "--overdensity", "--density-contrast"], "cannot be used with"),
-    ];
-    for (extra, want) in cases {
-        let o = cosmograd(&[&["eval", "fields", "--real", g][..], extra].concat());
-        assert!(!o.status.success(), "{extra:?} succeeded");
-        assert!(text(&o).contains(want), "{extra:?}: {}", text(&o));
+fn fisher_json_has_the_bounds_by_name() {
+    let r = cosmograd(&["fisher", "--size", "64", "--json"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    for name in ["Omega_m", "sigma_8", "A_SN1", "A_AGN1", "A_SN2", "A_AGN2"] {
+        assert!(v["crb"][name].as_f64().unwrap() > 0.0, "{name}");
     }
-    let o = cosmograd(&["simulate", "quijote", "--out", root.join("x").to_str().unwrap(), "--n", "0"]);
-    assert!(!o.status.success() && text(&o).contains("--n"), "{}", text(&o));
-    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(v["fisher"].as_array().unwrap().len(), 6);
+    assert!(v["crb_astro_fixed"]["sigma_8"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["requirement_applies"], false);
+    let table = cosmograd(&["fisher", "--at", "0.2,0.7,1,1,1,1", "--size", "32"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("ln A_AGN2"));
+    let bad = cosmograd(&["fisher", "--at", "0.6,0.8,1,1,1,1"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("Omega_m = 0.6 is outside"));
 }
