@@ -26,7 +26,8 @@ pub enum What {
     /// all six parameters; notes/simulator.md), written as the CMD files
     /// Maps_T_Synthetic_<set>_z=0.00.npy and params_<set>_Synthetic.txt.
     Cmd(CmdArgs),
-    /// Quijote-like lognormal density slices (the DDPM's and GAN's default data).
+    /// Quijote-like lognormal density slices at the Quijote fiducial cosmology (the DDPM's and
+    /// GAN's default data; notes/quijote_sim.md), written as slices.npy and slices.json.
     Quijote(super::simulate_quijote::Args),
 }
 
