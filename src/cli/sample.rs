@@ -10,7 +10,6 @@ use crate::models::ddpm::{sample, AncestralVariance, Sampler};
 use crate::train::ddpm::load_model;
 use crate::train::ddpm_data;
 use crate::train::run_dir::RunDir;
-use crate::train::shared::progress_bar;
 use clap::{Subcommand, ValueEnum};
 use ndarray::Array3;
 use std::path::PathBuf;
@@ -131,7 +130,7 @@ fn draw<B: Backend>(be: B, a: &DdpmArgs, run: &RunDir, config: &super::train_ddp
         },
     };
     let total = sampler.evaluations(&model.schedule);
-    let bar = progress_bar(true, total as u64, 0, "reverse steps");
+    let bar = super::progress::bar(total as u64, "sample ddpm", "reverse steps");
     bar.set_message(format!("{} fields", a.n));
     let started = Instant::now();
     let mut eps = model.predictor(&store, a.batch);

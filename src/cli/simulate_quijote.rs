@@ -10,7 +10,6 @@ use crate::eval::fields::spectra::set_spectrum;
 use crate::eval::fields::PlaneBins;
 use crate::eval::map_grid::{save_map_panels, ColourScale, MapPanel};
 use crate::eval::plot::{Plot, SeriesLabelPosition, PALETTE};
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Axis;
 use serde_json::json;
 use std::path::PathBuf;
@@ -47,9 +46,7 @@ pub fn run(a: Args) -> Result<i32> {
     }
     let settings = QuijoteSettings::with_size(a.size);
     let sim = LognormalSlices::new(settings)?;
-    let bar = ProgressBar::new(a.n as u64).with_style(
-        ProgressStyle::with_template("simulating {bar:40} {pos}/{len} maps [{elapsed_precise} < {eta_precise}]").expect("a valid template"),
-    );
+    let bar = super::progress::bar(a.n as u64, "simulate quijote", "maps");
     let delta = sim.simulate(a.n, a.seed, || bar.inc(1));
     bar.finish_and_clear();
 

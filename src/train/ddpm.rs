@@ -108,7 +108,7 @@ impl DdpmOptions {
         if self.batch == 0 {
             return bad("--batch must be at least 1".into());
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) || !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.min_lr.is_finite() && self.min_lr >= 0.0) {
             return bad(format!(
                 "learning rates must be positive numbers, got --lr {} (min {})",
                 self.lr, self.min_lr
@@ -161,6 +161,9 @@ pub struct DdpmMetrics {
     pub seconds: f64,
 }
 
+/// Writes a sample grid: (fields in the network's units [n, S, S], path).
+pub type GridWriter<'a> = dyn Fn(ArrayView3<f32>, &Path) -> Result<()> + 'a;
+
 /// Everything [`train`] needs besides the data.
 pub struct DdpmJob<'a> {
     pub model: &'a DdpmConfig,
@@ -174,7 +177,7 @@ pub struct DdpmJob<'a> {
     pub metadata: BTreeMap<String, String>,
     /// Draws a sample grid: (fields in the network's units [n, S, S], path). The CLI maps
     /// them back to density first; `None` skips the grids.
-    pub grid: Option<&'a dyn Fn(ArrayView3<f32>, &Path) -> Result<()>>,
+    pub grid: Option<&'a GridWriter<'a>>,
     /// Return as a crash would, without writing anything more, once this many steps are done
     /// in total (how the tests interrupt a run).
     pub interrupt_at_step: Option<u64>,

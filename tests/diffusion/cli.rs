@@ -127,7 +127,8 @@ fn train_then_sample_in_the_datas_units() {
 #[test]
 fn bad_data_is_refused_before_a_run_directory_exists() {
     let dir = temp("bad");
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &[&str], &str)> = vec![
+    type Writer = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Writer, &[&str], &str)> = vec![
         ("rank2.npy", Box::new(|p| save(p, &Array2::<f32>::zeros((8, 8)))), &[], "(N, H, W)"),
         (
             "nonfinite.npy",

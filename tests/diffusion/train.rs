@@ -36,7 +36,7 @@ fn fields(n: usize, seed: u64) -> Array3<f32> {
     Array3::from_shape_fn((n, 8, 8), |(i, y, x)| {
         let r = cosmograd::backend::random::uniform(seed, i as u32) as f64;
         let k = if i % 2 == 0 { (1.0, 0.0) } else { (0.0, 1.0) };
-        let phase = 2.0 * std::f64::consts::PI * (k.0 * x as f64 + k.1 * y as f64) / 8.0 + 6.28 * r;
+        let phase = 2.0 * std::f64::consts::PI * (k.0 * x as f64 + k.1 * y as f64) / 8.0 + std::f64::consts::TAU * r;
         (0.8 * phase.sin()) as f32
     })
 }
