@@ -6,7 +6,7 @@
 use crate::backend::{choose, Backend, BackendChoice, Chosen, Cpu};
 use crate::data::slices::{sidecar_path, write_slices};
 use crate::error::{Error, Result};
-use crate::models::ddpm::{sample, AncestralVariance, Sampler};
+use crate::models::ddpm::{sample_with, AncestralVariance, Sampler};
 use crate::train::ddpm::load_model;
 use crate::train::ddpm_data;
 use crate::train::run_dir::RunDir;
@@ -59,6 +59,10 @@ pub struct DdpmArgs {
     /// Fields per network evaluation.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,
+    /// Do not clip each step's estimate x̂_0 of the clean field to the data's [−1, 1] (Ho et
+    /// al.'s clip_denoised, on by default; notes/ddpm.md).
+    #[arg(long)]
+    pub no_clip: bool,
     /// Use the raw weights of the last step instead of their moving average.
     #[arg(long)]
     pub raw_weights: bool,
@@ -135,13 +139,15 @@ fn draw<B: Backend>(be: B, a: &DdpmArgs, run: &RunDir, config: &super::train_ddp
     let started = Instant::now();
     let mut eps = model.predictor(&store, a.batch);
     let size = model.config.unet.size;
-    let x = sample(
+    let clip = if a.no_clip { None } else { Some(1.0) };
+    let x = sample_with(
         &model.schedule,
         &mut eps,
         sampler,
         a.n,
         model.sample_len(),
         a.seed,
+        clip,
         &mut |done, _| bar.set_position(done as u64),
     )?;
     bar.finish_and_clear();
@@ -158,6 +164,7 @@ fn draw<B: Backend>(be: B, a: &DdpmArgs, run: &RunDir, config: &super::train_ddp
         "run": run.path,
         "epoch": state.epoch,
         "weights": if a.raw_weights { "raw" } else { "ema" },
+        "x0_clipped_to": if a.no_clip { serde_json::Value::Null } else { serde_json::json!([-1.0, 1.0]) },
         "sampler": described,
         "network_evaluations": total,
         "seed": a.seed,

@@ -198,6 +198,32 @@ pub fn sample(
     seed: u64,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<f64>> {
+    sample_with(s, model, sampler, n, dim, seed, None, progress)
+}
+
+/// [`sample`], optionally clipping each step's estimate of the clean sample,
+/// x̂_0 = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t, to [−c, c] (Ho et al.'s `clip_denoised`: the data live in
+/// [−1, 1], and at large t an imperfect ε_θ divided by √ᾱ_t ≈ 0.006 puts x̂_0 far outside).
+/// The step then uses the ε consistent with the clipped x̂_0, ε' = (x_t − √ᾱ_t x̂_0)/√(1 − ᾱ_t);
+/// with that ε' the ancestral mean (1/√α_t)(x_t − β_t/√(1 − ᾱ_t) ε') is exactly the posterior
+/// mean of q(x_{t−1} | x_t, x̂_0), and DDIM's update is its own with x̂_0 clipped. Without
+/// clipping (or when nothing is outside) it is [`sample`] exactly.
+#[allow(clippy::too_many_arguments)]
+pub fn sample_with(
+    s: &Schedule,
+    model: &mut dyn EpsModel,
+    sampler: Sampler,
+    n: usize,
+    dim: usize,
+    seed: u64,
+    clip_x0: Option<f64>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<f64>> {
+    if let Some(c) = clip_x0 {
+        if !(c.is_finite() && c > 0.0) {
+            return Err(Error::invalid("ddpm", format!("the x̂_0 clip must be a positive number, got {c}")));
+        }
+    }
     let mut x = normals(substream(seed, 0), n * dim);
     let total = sampler.evaluations(s);
     let len = x.len();
@@ -214,8 +240,9 @@ pub fn sample(
     match sampler {
         Sampler::Ancestral(variance) => {
             for (done, t) in (1..=s.steps()).rev().enumerate() {
-                let e = model.eps(&x, t)?;
+                let mut e = model.eps(&x, t)?;
                 check(&e, t)?;
+                clip_eps(&mut e, &x, s.alpha_bar(t), clip_x0);
                 let (a, b) = (1.0 / s.alpha(t).sqrt(), s.beta(t) / (1.0 - s.alpha_bar(t)).sqrt());
                 let sigma = match variance {
                     _ if t == 1 => 0.0,
@@ -240,8 +267,9 @@ pub fn sample(
             let times = ddim_times(s.steps(), steps);
             for (done, &t) in times.iter().enumerate() {
                 let prev = times.get(done + 1).copied().unwrap_or(0);
-                let e = model.eps(&x, t)?;
+                let mut e = model.eps(&x, t)?;
                 check(&e, t)?;
+                clip_eps(&mut e, &x, s.alpha_bar(t), clip_x0);
                 let (ab, ap) = (s.alpha_bar(t), s.alpha_bar(prev));
                 let sigma = eta * ((1.0 - ap) / (1.0 - ab)).sqrt() * (1.0 - ab / ap).sqrt();
                 let dir = (1.0 - ap - sigma * sigma).max(0.0).sqrt();
@@ -259,6 +287,18 @@ pub fn sample(
         }
     }
     Ok(x)
+}
+
+/// Replaces ε by the ε consistent with x̂_0 clipped to [−c, c] (see [`sample_with`]).
+fn clip_eps(e: &mut [f64], x: &[f64], alpha_bar: f64, clip: Option<f64>) {
+    let Some(c) = clip else { return };
+    let (ra, rb) = (alpha_bar.sqrt(), (1.0 - alpha_bar).sqrt());
+    for (ei, &xi) in e.iter_mut().zip(x) {
+        let x0 = (xi - rb * *ei) / ra;
+        if x0.abs() > c {
+            *ei = (xi - ra * x0.clamp(-c, c)) / rb;
+        }
+    }
 }
 
 /// The sizes of a [`Ddpm`]: its network and its schedule.

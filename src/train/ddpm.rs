@@ -23,7 +23,7 @@ use crate::autodiff::Tape;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::eval::plot::Plot;
-use crate::models::ddpm::{normals, random_times, sample, Sampler};
+use crate::models::ddpm::{normals, random_times, sample_with, Sampler};
 use crate::models::{Ddpm, DdpmConfig};
 use crate::nn::optim::{global_grad_norm, Optimizer, WarmupCosine};
 use crate::nn::{checkpoint, Adam, ParamStore};
@@ -399,7 +399,17 @@ pub fn train<B: Backend>(be: B, job: &DdpmJob<'_>, train: ArrayView3<f32>, val: 
             };
             let mut eps_model = model.predictor(&ema, opts.batch);
             let count = 8;
-            let x = sample(&model.schedule, &mut eps_model, sampler, count, per, opts.seed, &mut |_, _| {})?;
+            // x̂_0 clipped to the data's [−1, 1], as `cosmograd sample ddpm` does by default.
+            let x = sample_with(
+                &model.schedule,
+                &mut eps_model,
+                sampler,
+                count,
+                per,
+                opts.seed,
+                Some(1.0),
+                &mut |_, _| {},
+            )?;
             let maps = ndarray::Array3::from_shape_vec((count, size, size), x.iter().map(|&v| v as f32).collect())
                 .expect("sampler returns count fields");
             if let Err(e) = grid(maps.view(), &run.file(&files::sample_grid(state.epoch))) {

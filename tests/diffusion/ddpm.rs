@@ -4,7 +4,7 @@
 //! notes/ddpm.md derives from the exact linear-Gaussian recursion (independent Python
 //! numbers, quoted below); the loss of a tiny model.
 
-use cosmograd::models::ddpm::{ddim_times, normals, q_sample, sample, AncestralVariance, Sampler, Schedule};
+use cosmograd::models::ddpm::{ddim_times, normals, q_sample, sample, sample_with, AncestralVariance, Sampler, Schedule};
 use cosmograd::models::{Ddpm, DdpmConfig, UNetConfig};
 use cosmograd::nn::ParamStore;
 use cosmograd::prelude::*;
@@ -282,4 +282,40 @@ fn the_loss_is_the_mse_of_the_predicted_noise_and_reaches_every_parameter() {
     assert_eq!(e.len(), 7 * 64);
     let mut whole = model.predictor(&store, 100);
     assert_eq!(cosmograd::models::ddpm::EpsModel::eps(&mut whole, &x, 10).unwrap(), e);
+}
+
+#[test]
+fn clipping_x0_keeps_samples_in_range_and_changes_nothing_when_nothing_is_outside() {
+    let s = report();
+    let samplers = [
+        Sampler::Ancestral(AncestralVariance::Posterior),
+        Sampler::Ancestral(AncestralVariance::Beta),
+        Sampler::Ddim { steps: 20, eta: 0.0 },
+        Sampler::Ddim { steps: 20, eta: 1.0 },
+    ];
+    for sampler in samplers {
+        // A wild ε model: without the clip the samples run far outside [−1, 1]; with it, the
+        // last step returns the clipped x̂_0 itself (β̃_1 = 0, ᾱ_0 = 1), so every value is inside.
+        let mut wild = |x: &[f64], t: usize| -> Result<Vec<f64>> { Ok(x.iter().map(|v| -5.0 * v - 3.0 - (t % 7) as f64).collect()) };
+        let free = sample_with(&s, &mut wild, sampler, 50, 4, 5, None, &mut |_, _| {}).unwrap();
+        assert!(
+            free.iter().any(|v| v.abs() > 2.0),
+            "{sampler:?}: the unclipped chain stays in range"
+        );
+        let clipped = sample_with(&s, &mut wild, sampler, 50, 4, 5, Some(1.0), &mut |_, _| {}).unwrap();
+        assert!(clipped.iter().all(|v| v.abs() <= 1.0 + 1e-9), "{sampler:?}: {clipped:?}");
+        // The exact ε of narrow data far inside the range: x̂_0 = E[x_0 | x_t] never leaves
+        // [−1, 1], so a clip at 1 gives the unclipped samples exactly.
+        let (m, s2) = ([0.1, -0.2], [0.01, 0.02]);
+        let mut exact = oracle(&s, &m, &s2);
+        let a = sample_with(&s, &mut exact, sampler, 200, 2, 3, None, &mut |_, _| {}).unwrap();
+        let mut exact = oracle(&s, &m, &s2);
+        let b = sample_with(&s, &mut exact, sampler, 200, 2, 3, Some(1.0), &mut |_, _| {}).unwrap();
+        assert_eq!(a, b, "{sampler:?}");
+    }
+    let mut exact = oracle(&s, &M, &S2);
+    let err = sample_with(&s, &mut exact, samplers[0], 1, 4, 0, Some(0.0), &mut |_, _| {})
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("clip"), "{err}");
 }
