@@ -3,8 +3,6 @@
 
 #[path = "data/cli.rs"]
 mod cli;
-#[path = "data/cli_fields.rs"]
-mod cli_fields;
 #[path = "data/cmd.rs"]
 mod cmd;
 #[path = "data/field_comparison.rs"]
@@ -13,6 +11,8 @@ mod field_comparison;
 mod field_shapes;
 #[path = "data/field_theory.rs"]
 mod field_theory;
+#[path = "data/fields_cli.rs"]
+mod fields_cli;
 #[path = "data/fisher.rs"]
 mod fisher;
 #[path = "data/fourier.rs"]

@@ -8,7 +8,6 @@ use crate::data::slices::{load_slices, DensitySlices, LoadOptions, Units};
 use crate::error::{Error, Result};
 use crate::eval::fields::figures::write_figures;
 use crate::eval::fields::{compare_fields, CompareOptions, FieldComparison};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -78,8 +77,7 @@ pub fn run(a: Args) -> Result<i32> {
     }
 
     let stages = 7;
-    let bar = ProgressBar::new(stages)
-        .with_style(ProgressStyle::with_template("{msg:28} {bar:30} {pos}/{len} [{elapsed_precise}]").expect("a valid template"));
+    let bar = super::progress::bar(stages, "eval fields", "stages");
     let stage = |name: &str| {
         if bar.position() > 0 || !bar.message().is_empty() {
             bar.inc(1);

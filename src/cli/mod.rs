@@ -8,8 +8,11 @@ mod gradcheck;
 mod info;
 mod lesson;
 mod progress;
+mod sample;
 mod simulate;
 mod simulate_quijote;
+mod train;
+mod train_ddpm;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -31,14 +34,20 @@ pub enum Command {
     /// Write an interactive backprop lesson: one self-contained HTML page that steps through
     /// a real forward and backward pass (the thesis network, or the mixture-density head).
     Lesson(lesson::Args),
-    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`, `simulate
-    /// quijote`).
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`,
+    /// `simulate quijote`).
     Simulate(simulate::Args),
     /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
     Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
-    /// Judge what a model produced (generated density fields against real ones).
+    /// Train a model (`train mdn`: infer the CMD parameters from maps; `train ddpm`: generate
+    /// density fields).
+    Train(train::Args),
+    /// Draw from a trained generative model (`sample ddpm --run RUN`).
+    Sample(sample::Args),
+    /// Evaluate a trained model (`eval mdn --run RUN`) or judge what one produced
+    /// (`eval fields`: generated density fields against real ones).
     Eval(eval::Args),
 }
 
@@ -51,6 +60,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Fisher(a) => fisher::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Sample(a) => sample::run(a),
         Command::Eval(a) => eval::run(a),
     }
 }

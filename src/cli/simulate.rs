@@ -1,4 +1,4 @@
-//! `cosmograd simulate cmd|quijote …`: synthetic data sets in the layouts of the real ones.
+//! `cosmograd simulate cmd|quijote …`: synthetic data sets in the layout of the real ones.
 
 use crate::cli::progress;
 use crate::data::atomic::write_atomic;

@@ -46,7 +46,7 @@ pub fn run(a: Args) -> Result<i32> {
     }
     let settings = QuijoteSettings::with_size(a.size);
     let sim = LognormalSlices::new(settings)?;
-    let bar = super::progress::bar(a.n as u64, "simulating", "maps");
+    let bar = super::progress::bar(a.n as u64, "simulate quijote", "maps");
     let delta = sim.simulate(a.n, a.seed, || bar.inc(1));
     bar.finish_and_clear();
 

@@ -1,5 +1,5 @@
 //! Data: the linear power spectrum, Fourier grids and Gaussian random fields; the CAMELS
-//! parameters, the synthetic CMD simulator and the CAMELS Multifield Dataset loader; the
+//! parameters; the synthetic CMD simulator and the CAMELS Multifield Dataset loader; the
 //! Quijote-like lognormal simulator, density slices on disk and their transform to a model's
 //! [−1, 1]. Plain `ndarray` code, no tape.
 

@@ -1,5 +1,4 @@
-//! `cosmograd simulate cmd` and `cosmograd fisher` as a user runs them (the density-field
-//! commands are in cli_fields.rs).
+//! `cosmograd simulate cmd` and `cosmograd fisher` as a user runs them.
 
 use crate::scratch_dir;
 use std::process::Command;

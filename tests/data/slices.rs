@@ -1,19 +1,12 @@
 //! The density-slice loader and the [−1, 1] transform: round trips in both units, and every
 //! kind of bad file refused with a message that says what to do.
 
+use crate::scratch_dir;
 use cosmograd::data::slices::{load_slices, write_slices, LoadOptions, Units};
 use cosmograd::data::transform::ContrastTransform;
 use ndarray::{Array, Array3, Array4, ArrayD, IxDyn};
 use ndarray_npy::WriteNpyExt;
-use std::path::{Path, PathBuf};
-
-/// A fresh directory under the system temp dir for one test.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cosmograd-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use std::path::Path;
 
 fn save<A: ndarray_npy::WritableElement, D: ndarray::Dimension>(path: &Path, a: &Array<A, D>) {
     a.write_npy(std::fs::File::create(path).unwrap()).unwrap();
@@ -29,7 +22,7 @@ fn sample() -> Array3<f32> {
 
 #[test]
 fn slices_round_trip_in_their_own_units() {
-    let dir = temp_dir("slices-roundtrip");
+    let dir = scratch_dir("slices-roundtrip");
     let delta = sample();
     for units in [Units::DensityContrast, Units::Overdensity] {
         let path = dir.join(format!("{units:?}.npy"));
@@ -69,7 +62,7 @@ fn slices_round_trip_in_their_own_units() {
 
 #[test]
 fn files_without_a_sidecar_take_the_flag_or_default_to_delta() {
-    let dir = temp_dir("slices-nosidecar");
+    let dir = scratch_dir("slices-nosidecar");
     let path = dir.join("x.npy");
     let over = sample().mapv(|d| d + 1.0);
     save(&path, &over);
@@ -99,7 +92,7 @@ fn files_without_a_sidecar_take_the_flag_or_default_to_delta() {
 
 #[test]
 fn bad_files_are_clear_errors() {
-    let dir = temp_dir("slices-bad");
+    let dir = scratch_dir("slices-bad");
     let path = dir.join("bad.npy");
     let none = LoadOptions::default();
 

@@ -1,6 +1,7 @@
-//! `cosmograd simulate quijote` and `cosmograd eval fields` as a user runs them.
+//! `cosmograd simulate quijote` and `cosmograd eval fields` as a user runs them (`cli.rs`:
+//! `simulate cmd`).
 
-use crate::slices::temp_dir;
+use crate::scratch_dir;
 use ndarray::Array3;
 use ndarray_npy::WriteNpyExt;
 use std::path::Path;
@@ -31,7 +32,7 @@ fn simulate(dir: &Path, n: &str, seed: &str) -> Output {
 
 #[test]
 fn simulate_then_evaluate() {
-    let root = temp_dir("cli-fields");
+    let root = scratch_dir("cli-fields");
     let (real, generated, out) = (root.join("real"), root.join("gen"), root.join("eval"));
     let o = simulate(&real, "60", "1");
     assert!(o.status.success(), "{}", text(&o));
@@ -84,7 +85,7 @@ fn simulate_then_evaluate() {
 
 #[test]
 fn bad_inputs_are_clear_errors() {
-    let root = temp_dir("cli-fields-bad");
+    let root = scratch_dir("cli-fields-bad");
     let good = root.join("good");
     assert!(simulate(&good, "8", "1").status.success());
     let write = |name: &str, a: Array3<f32>| {
