@@ -49,6 +49,7 @@ pub mod defaults {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct MdnArgs {
     /// A directory with CMD files (Maps_<field>_<suite>_<set>_z=0.00.npy and the parameter
     /// file). Without it, a synthetic CMD-like set is generated once and cached.
