@@ -2,6 +2,7 @@
 
 pub mod calibration;
 pub mod fields;
+pub mod fisher;
 pub mod mixture;
 pub mod normal;
 pub mod plot;
