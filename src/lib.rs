@@ -2,7 +2,7 @@
 //!
 //! A from-scratch numerical engine with hand-written reverse-mode autodiff, on which
 //! cosmology models are written directly. Layers, top to bottom (data flows down, never up):
-//! `cli` → `models` → [`nn`] → [`ops`] + [`autodiff`] → [`backend`].
+//! `cli` → [`train`] → `models` → [`nn`] → [`ops`] + [`autodiff`] → [`backend`].
 //!
 //! ```
 //! use cosmograd::prelude::*;
@@ -30,6 +30,7 @@ pub mod nn;
 pub mod ops;
 pub mod teach;
 pub mod tensor;
+pub mod train;
 
 pub use error::{Error, Result};
 

@@ -1,6 +1,8 @@
 //! Integration tests of `data/` and the field statistics of `eval/fields`: one binary, one
 //! module per area.
 
+#[path = "data/fisher.rs"]
+mod fisher;
 #[path = "data/fourier.rs"]
 mod fourier;
 #[path = "common/golden_json.rs"]

@@ -1,8 +1,13 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
+mod eval;
 mod explain;
+mod fisher;
 mod gradcheck;
 mod info;
+mod progress;
+mod simulate;
+mod train;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -21,8 +26,16 @@ pub enum Command {
     /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
     /// by finite differences.
     Explain(explain::Args),
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`).
+    Simulate(simulate::Args),
+    /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
+    Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
+    /// Train a model (`train mdn`: infer the CMD parameters from maps).
+    Train(train::Args),
+    /// Evaluate a trained model (`eval mdn --run RUN`).
+    Eval(eval::Args),
 }
 
 /// Runs a parsed command; returns the process exit code.
@@ -30,6 +43,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Fisher(a) => fisher::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }

@@ -3,4 +3,6 @@
 
 pub mod fourier;
 pub mod grf;
+pub mod params;
 pub mod spectrum;
+pub mod synthetic;

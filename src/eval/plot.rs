@@ -72,6 +72,10 @@ enum Shape {
     Line(Vec<(f64, f64)>),
     /// (x, y, opacity ∈ [0, 1]) and the dot radius.
     Points(Vec<(f64, f64, f64)>, u32),
+    /// (x, y, low, high): a dot with a vertical bar.
+    ErrorBars(Vec<(f64, f64, f64, f64)>),
+    /// (x from, x to, height): filled bars from zero (a histogram).
+    Bars(Vec<(f64, f64, f64)>),
 }
 
 struct Layer {
@@ -156,6 +160,24 @@ impl Plot {
         });
         self
     }
+    /// Dots at (x, y) with vertical bars from low to high (predicted against true values).
+    pub fn error_bars(mut self, label: &str, points: &[(f64, f64, f64, f64)]) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::ErrorBars(points.to_vec()),
+            color: None,
+        });
+        self
+    }
+    /// Filled bars (x from, x to, height) standing on zero: a histogram.
+    pub fn bars(mut self, label: &str, bars: &[(f64, f64, f64)]) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::Bars(bars.to_vec()),
+            color: None,
+        });
+        self
+    }
     /// Sets the colour of the layer added last.
     pub fn color(mut self, color: RGBColor) -> Self {
         if let Some(l) = self.layers.last_mut() {
@@ -190,6 +212,8 @@ impl Plot {
             let pts: Vec<(f64, f64)> = match &l.shape {
                 Shape::Line(points) => points.clone(),
                 Shape::Points(points, _) => points.iter().map(|p| (p.0, p.1)).collect(),
+                Shape::ErrorBars(points) => points.iter().flat_map(|p| [(p.0, p.2), (p.0, p.3)]).collect(),
+                Shape::Bars(bars) => bars.iter().flat_map(|b| [(b.0, 0.0), (b.1, b.2)]).collect(),
             };
             for (x, y) in pts {
                 if let Some(y) = self.ty(y).filter(|y| y.is_finite() && x.is_finite()) {
@@ -221,17 +245,13 @@ impl Plot {
 
     /// Writes the figure as PNG.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let fail = |e: &dyn std::fmt::Display| {
-            Error::Other(format!(
-                "plot {}: {e} (text needs a system font such as DejaVu Sans: install fonts-dejavu-core)",
-                path.display()
-            ))
-        };
+        save_grid(std::slice::from_ref(self), 1, self.size, path)
+    }
+
+    /// Draws the figure into one area of a bitmap.
+    fn draw_on(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, fail: &dyn Fn(&dyn std::fmt::Display) -> Error) -> Result<()> {
         let ((x0, x1), (y0, y1)) = self.ranges();
-        let root = BitMapBackend::new(path, self.size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 24))
             .margin(12)
             .x_label_area_size(45)
@@ -283,6 +303,24 @@ impl Plot {
                         .filter_map(|&(x, y, o)| self.ty(y).map(|y| Circle::new((x, y), r, color.mix(o.clamp(0.0, 1.0)).filled())));
                     chart.draw_series(dots).map_err(|e| fail(&e))?
                 }
+                Shape::ErrorBars(points) => {
+                    let bars = points.iter().filter_map(|&(x, _, lo, hi)| {
+                        let (lo, hi) = (self.ty(lo)?, self.ty(hi)?);
+                        Some(PathElement::new(vec![(x, lo), (x, hi)], color.mix(0.35).stroke_width(1)))
+                    });
+                    chart.draw_series(bars).map_err(|e| fail(&e))?;
+                    let dots = points
+                        .iter()
+                        .filter_map(|&(x, y, _, _)| self.ty(y).map(|y| Circle::new((x, y), 2, color.filled())));
+                    chart.draw_series(dots).map_err(|e| fail(&e))?
+                }
+                Shape::Bars(bars) => {
+                    let base = if log_y { y0 } else { 0.0 };
+                    let rects = bars
+                        .iter()
+                        .filter_map(|&(a, b, h)| self.ty(h).map(|h| Rectangle::new([(a, base), (b, h)], color.mix(0.7).filled())));
+                    chart.draw_series(rects).map_err(|e| fail(&e))?
+                }
             };
             if !label.is_empty() {
                 labelled = true;
@@ -301,9 +339,29 @@ impl Plot {
                 .draw()
                 .map_err(|e| fail(&e))?;
         }
-        root.present().map_err(|e| fail(&e))?;
         Ok(())
     }
+}
+
+/// Writes several figures as one PNG: a grid of `cols` columns, each cell `cell` pixels.
+pub fn save_grid(plots: &[Plot], cols: usize, cell: (u32, u32), path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::Other(format!(
+            "plot {}: {e} (text needs a system font such as DejaVu Sans: install fonts-dejavu-core)",
+            path.display()
+        ))
+    };
+    let cols = cols.clamp(1, plots.len().max(1));
+    let rows = plots.len().div_ceil(cols).max(1);
+    let size = (cell.0 * cols as u32, cell.1 * rows as u32);
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| fail(&e))?;
+    for (plot, area) in plots.iter().zip(root.split_evenly((rows, cols))) {
+        plot.draw_on(&area, &fail)?;
+    }
+    root.present().map_err(|e| fail(&e))?;
+    Ok(())
 }
 
 /// A tick label: plain with at most three decimals (trailing zeros dropped) for moderate
@@ -371,6 +429,13 @@ mod tests {
             .legend_at(SeriesLabelPosition::UpperLeft)
             .save(&path)
             .unwrap();
+        let panel = |t: &str| {
+            Plot::new(t)
+                .error_bars("predicted", &[(0.1, 0.12, 0.1, 0.15), (0.4, 0.38, 0.3, 0.45)])
+                .bars("hist", &[(0.0, 0.5, 0.3), (0.5, 1.0, 0.7)])
+        };
+        save_grid(&[panel("a"), panel("b"), panel("c")], 2, (400, 300), &path).unwrap();
+        assert_eq!(&std::fs::read(&path).unwrap()[1..4], b"PNG");
         std::fs::remove_file(&path).unwrap();
         let bad = std::env::temp_dir().join("no-such-dir-cosmograd").join("x.png");
         assert!(Plot::new("t").line("a", &line).save(&bad).is_err());

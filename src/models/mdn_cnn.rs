@@ -18,6 +18,12 @@
 //! activation function is tanh" (§4). The widths are standard deviations (erratum: the thesis
 //! calls σ_m a variance) and come out of `gmm_nll` as floor + softplus of the raw head output.
 //!
+//! The thesis built it in Keras, so by default it is initialised and normalised as Keras does
+//! (`keras_defaults`): Glorot-uniform kernels, zero biases, batch normalisation with ε = 1e-3
+//! and moving averages r ← 0.99 r + 0.01 · batch (Keras's momentum 0.99 is 0.01 in the PyTorch
+//! convention of `nn::BatchNorm`). Without it: He-normal kernels before ReLUs, PyTorch's bias
+//! initialiser and batch-norm defaults (ε = 1e-5, momentum 0.1).
+//!
 //! ```
 //! use cosmograd::models::{MdnCnn, MdnCnnConfig};
 //! use cosmograd::nn::ParamStore;
@@ -34,36 +40,46 @@
 //! assert!(loss.item().unwrap().is_finite());
 //! ```
 
+use super::mixture_head::{MixtureHead, MixtureParams};
 use crate::autodiff::Var;
-use crate::backend::Backend;
+use crate::backend::{Backend, SigmaParam};
 use crate::error::{Error, Result};
 use crate::nn::{BatchNorm2d, Conv2d, Init, Linear, MaxPool2d, ParamStore};
-use crate::ops::gmm_nll::gmm_nll;
-use crate::ops::{Conv2dOptions, GmmOptions};
+use crate::ops::Conv2dOptions;
+use crate::tensor::Tensor;
 
 /// The sizes of an [`MdnCnn`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MdnCnnConfig {
     /// Side of the square input maps; the three 2×2 poolings need a multiple of 8. The thesis: 256.
     pub input_size: usize,
+    /// Channels of the input (fields stacked as channels; the thesis: 1, temperature).
+    pub in_channels: usize,
     /// Mixture components K (the thesis's M in eq. 56; its last dense layer has 3).
     pub components: usize,
     /// Target dimension D (the thesis's c in eq. 57): Ω_m, σ_8 and the four feedback amplitudes.
     pub target_dim: usize,
     /// One σ_m per component, as eq. 57; otherwise one per component and target dimension.
     pub isotropic: bool,
+    /// How the head's raw widths become standard deviations.
+    pub sigma: SigmaParam,
+    /// Keras's initialisers and batch-norm constants (the thesis's model); otherwise He/PyTorch.
+    pub keras_defaults: bool,
     /// Seed of the initial weights (each layer's weights are also seeded by its name).
     pub seed: u64,
 }
 
 impl Default for MdnCnnConfig {
-    /// The thesis's network.
+    /// The thesis's network, initialised as its Keras model.
     fn default() -> Self {
         MdnCnnConfig {
             input_size: 256,
+            in_channels: 1,
             components: 3,
             target_dim: 6,
             isotropic: true,
+            sigma: SigmaParam::Softplus { floor: 1e-3 },
+            keras_defaults: true,
             seed: 42,
         }
     }
@@ -78,10 +94,13 @@ impl MdnCnnConfig {
                 format!("input size {s} must be a positive multiple of 8 (three 2×2 max poolings)"),
             ));
         }
-        if self.components == 0 || self.target_dim == 0 {
+        if self.components == 0 || self.target_dim == 0 || self.in_channels == 0 {
             return Err(Error::invalid(
                 "mdn_cnn",
-                format!("{} components of dimension {} is no mixture", self.components, self.target_dim),
+                format!(
+                    "{} components of dimension {} on {} input channels is no model",
+                    self.components, self.target_dim, self.in_channels
+                ),
             ));
         }
         Ok(())
@@ -92,16 +111,10 @@ impl MdnCnnConfig {
     }
 }
 
-/// The mixture parameters the network predicts for a batch of N maps.
-pub struct MixtureParams<'t, B: Backend> {
-    /// a [N, K]; the weights are α = softmax(a) (eq. 56).
-    pub logits: Var<'t, B>,
-    /// μ [N, K, D].
-    pub means: Var<'t, B>,
-    /// Raw widths s, [N, K] when isotropic else [N, K, D]; σ = floor + softplus(s) (see
-    /// `ops/gmm_nll.rs`).
-    pub raw_sigma: Var<'t, B>,
-}
+/// Keras's batch-normalisation constants in the PyTorch convention: ε = 1e-3, and Keras's
+/// momentum 0.99 (weight of the old value) is 0.01 (weight of the batch statistic).
+pub const KERAS_BN_EPS: f64 = 1e-3;
+pub const KERAS_BN_MOMENTUM: f64 = 0.01;
 
 /// The thesis's MDN-CNN; its parameters live in a [`ParamStore`] under the names
 /// `c1`, `bn1`, `c2`, `c3`, `d1`, `d2`, `d3`, `logits`, `means`, `sigmas`.
@@ -115,53 +128,61 @@ pub struct MdnCnn {
     d1: Linear,
     d2: Linear,
     d3: Linear,
-    logits: Linear,
-    means: Linear,
-    sigmas: Linear,
+    pub head: MixtureHead,
 }
 
 impl MdnCnn {
-    /// Adds the parameters to `store`: He-normal weights before ReLUs, Xavier-uniform before
-    /// tanh and in the mixture head.
+    /// Adds the parameters to `store`, initialised as `config.keras_defaults` says.
     pub fn new<B: Backend>(store: &mut ParamStore<B>, config: MdnCnnConfig) -> Result<Self> {
         config.validate()?;
         let MdnCnnConfig {
             components: k,
             target_dim: d,
+            in_channels: c,
             seed,
             ..
         } = config;
         let same = Conv2dOptions::same();
-        let (he, xavier) = (Init::HeNormal, Init::XavierUniform);
-        let sigmas = if config.isotropic { k } else { k * d };
-        Ok(MdnCnn {
+        let keras = config.keras_defaults;
+        // Keras: Glorot-uniform everywhere. Otherwise He-normal before ReLUs, Xavier before tanh.
+        let (relu, tanh) = if keras {
+            (Init::XavierUniform, Init::XavierUniform)
+        } else {
+            (Init::HeNormal, Init::XavierUniform)
+        };
+        let mut bn1 = BatchNorm2d::new(store, "bn1", 16)?;
+        if keras {
+            bn1 = bn1.with_eps(KERAS_BN_EPS).with_momentum(KERAS_BN_MOMENTUM);
+        }
+        let model = MdnCnn {
             config,
-            c1: Conv2d::new(store, "c1", 1, 16, (4, 4), same, true, he, seed)?,
-            bn1: BatchNorm2d::new(store, "bn1", 16)?,
-            c2: Conv2d::new(store, "c2", 16, 32, (3, 3), same, true, he, seed)?,
-            c3: Conv2d::new(store, "c3", 32, 64, (2, 2), same, true, he, seed)?,
-            d1: Linear::new(store, "d1", config.flat_features(), 128, true, he, seed)?,
-            d2: Linear::new(store, "d2", 128, 64, true, he, seed)?,
-            d3: Linear::new(store, "d3", 64, 64, true, xavier, seed)?,
-            logits: Linear::new(store, "logits", 64, k, true, xavier, seed)?,
-            means: Linear::new(store, "means", 64, k * d, true, xavier, seed)?,
-            sigmas: Linear::new(store, "sigmas", 64, sigmas, true, xavier, seed)?,
-        })
+            c1: Conv2d::new(store, "c1", c, 16, (4, 4), same, true, relu, seed)?,
+            bn1,
+            c2: Conv2d::new(store, "c2", 16, 32, (3, 3), same, true, relu, seed)?,
+            c3: Conv2d::new(store, "c3", 32, 64, (2, 2), same, true, relu, seed)?,
+            d1: Linear::new(store, "d1", config.flat_features(), 128, true, relu, seed)?,
+            d2: Linear::new(store, "d2", 128, 64, true, relu, seed)?,
+            d3: Linear::new(store, "d3", 64, 64, true, tanh, seed)?,
+            head: MixtureHead::new(store, 64, k, d, config.isotropic, config.sigma, Init::XavierUniform, seed)?,
+        };
+        if keras {
+            // Keras's Dense and Conv2D start their biases at zero.
+            let biases = [&model.c1.params.bias, &model.c2.params.bias, &model.c3.params.bias]
+                .into_iter()
+                .chain([&model.d1.bias, &model.d2.bias, &model.d3.bias])
+                .flatten()
+                .chain(model.head.biases())
+                .cloned()
+                .collect::<Vec<_>>();
+            zero(store, &biases)?;
+        }
+        Ok(model)
     }
 
-    /// The mixture parameters for maps x [N, 1, S, S]. On a training tape the batch norm uses
+    /// The mixture parameters for maps x [N, C, S, S]. On a training tape the batch norm uses
     /// the batch statistics and queues its running-statistic update (see `nn::BatchNorm`).
     pub fn forward<'t, B: Backend>(&self, s: &ParamStore<B>, x: Var<'t, B>) -> Result<MixtureParams<'t, B>> {
-        let size = self.config.input_size;
-        let xs = x.shape();
-        if xs.len() != 4 || xs[1..] != [1, size, size] {
-            return Err(Error::shape(
-                "mdn_cnn",
-                &xs,
-                &[xs.first().copied().unwrap_or(0), 1, size, size],
-                "expected maps [N, 1, S, S] of the configured input size",
-            ));
-        }
+        check_input("mdn_cnn", &x.shape(), self.config.in_channels, self.config.input_size)?;
         // The labels name the values in traces and pictures of the tape (`Tape::to_dot`); a
         // dense layer's X and h are the thesis's pre-activation and output (eqs. 1–2).
         let pool = MaxPool2d::new(2);
@@ -176,34 +197,36 @@ impl MdnCnn {
         let h = self.d1.forward(s, h)?.named("dense1 X").relu()?.named("dense1 h");
         let h = self.d2.forward(s, h)?.named("dense2 X").relu()?.named("dense2 h");
         let h = self.d3.forward(s, h)?.named("dense3 X").tanh()?.named("dense3 h");
-        let (n, k, d) = (xs[0], self.config.components, self.config.target_dim);
-        let logits = self.logits.forward(s, h)?.named("logits a");
-        let means = self
-            .means
-            .forward(s, h)?
-            .named("means (flat)")
-            .reshape(&[n, k, d])?
-            .named("means μ");
-        let raw_sigma = self.sigmas.forward(s, h)?.named("raw σ");
-        let raw_sigma = if self.config.isotropic {
-            raw_sigma
-        } else {
-            raw_sigma.reshape(&[n, k, d])?
-        };
-        Ok(MixtureParams { logits, means, raw_sigma })
+        self.head.forward(s, h)
     }
 
     /// The training loss: the mean over the batch of −ln p(y|x), p from eqs. 56–57, for
     /// targets y [N, D].
     pub fn loss<'t, B: Backend>(&self, s: &ParamStore<B>, x: Var<'t, B>, y: Var<'t, B>) -> Result<Var<'t, B>> {
         let m = self.forward(s, x)?;
-        let opts = GmmOptions {
-            isotropic: self.config.isotropic,
-            ..Default::default()
-        };
-        Ok(gmm_nll(m.logits, m.means, m.raw_sigma, y, opts)?
-            .named("−ln p(y|x)")
-            .mean()?
-            .named("E"))
+        Ok(self.head.nll(&m, y)?.mean()?.named("E"))
     }
+}
+
+/// Sets the named parameters to zero.
+pub(crate) fn zero<B: Backend>(store: &mut ParamStore<B>, names: &[String]) -> Result<()> {
+    for name in names {
+        let shape = store.get(name)?.shape().to_vec();
+        let z = Tensor::zeros(store.backend(), &shape)?;
+        store.set(name, z)?;
+    }
+    Ok(())
+}
+
+/// Checks that x is [N, C, S, S] for the model's channels and size.
+pub(crate) fn check_input(op: &'static str, xs: &[usize], channels: usize, size: usize) -> Result<()> {
+    if xs.len() != 4 || xs[1..] != [channels, size, size] {
+        return Err(Error::shape(
+            op,
+            xs,
+            &[xs.first().copied().unwrap_or(0), channels, size, size],
+            "expected maps [N, C, S, S] of the configured channels and input size",
+        ));
+    }
+    Ok(())
 }

@@ -1,6 +1,16 @@
 //! Models written from the source reports (DESIGN.md, "Models written from the source
 //! reports"), built from the layers of [`crate::nn`] and generic over the backend.
+//!
+//! MDNs for parameter inference: `mdn_cnn.rs` (the thesis's network), `mdn_periodic.rs` (a
+//! stronger one for periodic maps), their shared `mixture_head.rs`, and `mdn.rs` (either trunk
+//! behind one type, described by a JSON architecture record).
 
+pub mod mdn;
 pub mod mdn_cnn;
+pub mod mdn_periodic;
+pub mod mixture_head;
 
-pub use mdn_cnn::{MdnCnn, MdnCnnConfig, MixtureParams};
+pub use mdn::{ArchKind, Mdn, MdnArchitecture, Target};
+pub use mdn_cnn::{MdnCnn, MdnCnnConfig};
+pub use mdn_periodic::{MdnPeriodic, MdnPeriodicConfig};
+pub use mixture_head::{MixtureHead, MixtureParams};
