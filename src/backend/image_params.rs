@@ -121,3 +121,40 @@ impl BatchNormDims {
         self.len() == 0
     }
 }
+
+/// Group normalisation of x viewed as [n, c, plane]: the c channels fall into `groups` groups
+/// of c/groups consecutive channels, and the statistics are per (sample, group), over the
+/// M = (c/groups)·plane values — contiguous in NCHW memory. γ and β stay per channel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GroupNormDims {
+    pub n: usize,
+    pub c: usize,
+    pub groups: usize,
+    pub plane: usize,
+    pub eps: f64,
+}
+
+impl GroupNormDims {
+    pub fn channels_per_group(&self) -> usize {
+        self.c / self.groups
+    }
+    /// How many values each (sample, group) statistic averages over (M in the notes).
+    pub fn count(&self) -> usize {
+        self.channels_per_group() * self.plane
+    }
+    /// Number of (sample, group) statistics: the length of the saved mean and inv_std.
+    pub fn stats_len(&self) -> usize {
+        self.n * self.groups
+    }
+    pub fn len(&self) -> usize {
+        self.n * self.c * self.plane
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The (sample, group) statistic that plane p = sample·c + channel belongs to.
+    #[inline]
+    pub fn group_of_plane(&self, p: usize) -> usize {
+        (p / self.c) * self.groups + (p % self.c) / self.channels_per_group()
+    }
+}

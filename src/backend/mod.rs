@@ -161,7 +161,7 @@ pub trait Backend: Clone + Send + Sync + 'static {
     /// may run asynchronously on a device; a read-back (`to_f64`, …) waits by itself.
     fn sync(&self) -> Result<()>;
 
-    // ---- image kernels (backend/cpu/conv2d.rs, pool2d.rs, upsample.rs, batchnorm.rs) ----
+    // ---- image kernels (backend/cpu/conv2d.rs, pool2d.rs, upsample.rs, batchnorm.rs, groupnorm.rs) ----
     /// y = conv(x, w) (+ bias per output channel): x [n, c_in, h, w], w [c_out, c_in, kh, kw],
     /// bias [c_out] → y [n, c_out, h_out, w_out].
     fn conv2d_forward(&self, x: &Self::Storage, w: &Self::Storage, bias: Option<&Self::Storage>, g: Conv2dGeom) -> Result<Self::Storage>;
@@ -203,5 +203,27 @@ pub trait Backend: Clone + Send + Sync + 'static {
         mean: &Self::Storage,
         inv_std: &Self::Storage,
         d: BatchNormDims,
+    ) -> Result<(Self::Storage, Self::Storage, Self::Storage)>;
+    /// Group norm: returns (y, mean [n·groups], inv_std [n·groups]) with
+    /// y = γ_c (x − mean) · inv_std + β_c, the statistics of each (sample, group) over its
+    /// channels' values and inv_std = 1/√(var + eps), var the biased variance. Mean and inv_std
+    /// are saved for the backward.
+    fn groupnorm_forward(
+        &self,
+        x: &Self::Storage,
+        gamma: &Self::Storage,
+        beta: &Self::Storage,
+        d: GroupNormDims,
+    ) -> Result<(Self::Storage, Self::Storage, Self::Storage)>;
+    /// The compact backward, per (sample, group) with h = γ_c g:
+    /// ∂E/∂x = inv_std/M · (M h − Σh − x̂ Σ h x̂), ∂E/∂γ_c = Σ g x̂, ∂E/∂β_c = Σ g.
+    fn groupnorm_backward(
+        &self,
+        x: &Self::Storage,
+        grad: &Self::Storage,
+        gamma: &Self::Storage,
+        mean: &Self::Storage,
+        inv_std: &Self::Storage,
+        d: GroupNormDims,
     ) -> Result<(Self::Storage, Self::Storage, Self::Storage)>;
 }

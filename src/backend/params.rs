@@ -17,6 +17,8 @@ pub enum UnaryOp {
     Tanh,
     /// ln(1 + eˣ), computed stably.
     Softplus,
+    /// SiLU (swish): x·σ(x), the U-Net's activation.
+    Silu,
     /// x + c.
     AddScalar(f64),
     /// c · x.

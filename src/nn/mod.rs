@@ -15,6 +15,7 @@ mod store;
 mod batchnorm;
 mod conv2d;
 mod conv_transpose2d;
+mod groupnorm;
 mod pool;
 mod upsample;
 
@@ -27,5 +28,6 @@ pub use store::ParamStore;
 pub use batchnorm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv2d::{Conv2d, ConvParams};
 pub use conv_transpose2d::ConvTranspose2d;
+pub use groupnorm::GroupNorm;
 pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
 pub use upsample::Upsample;

@@ -7,6 +7,7 @@
 //! | sigmoid | 1 / (1 + e^{−X}) | h (1 − h) |
 //! | tanh | (eˣ − e^{−X}) / (eˣ + e^{−X}) | 1 − h² |
 //! | softplus | ln(1 + eˣ) | σ(X) |
+//! | silu | X σ(X) | σ(X) (1 + X (1 − σ(X))) |
 //!
 //! The kernels are `apply`/`derivative` in `backend/cpu/elementwise.rs`; the rule is
 //! [`Map`](super::unary::Map). Derivation: `notes/activation.md`.
@@ -31,5 +32,9 @@ impl<'t, B: Backend> Var<'t, B> {
     }
     pub fn softplus(self) -> Result<Self> {
         map("softplus", UnaryOp::Softplus, self)
+    }
+    /// SiLU (swish) X·σ(X), the activation of the DDPM's U-Net.
+    pub fn silu(self) -> Result<Self> {
+        map("silu", UnaryOp::Silu, self)
     }
 }

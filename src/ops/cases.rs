@@ -294,6 +294,12 @@ pub fn all_cases() -> Vec<Case> {
         body!(|_t, x| x[0].softplus()),
     ));
     c.push(Case::new(
+        "silu",
+        "3×7",
+        vec![w("x", g.uniform(&shape, -5.0, 5.0))],
+        body!(|_t, x| x[0].silu()),
+    ));
+    c.push(Case::new(
         "relu",
         "size 1",
         vec![w("x", g.away_from_zero(&[1]))],

@@ -191,5 +191,26 @@ pub fn image_cases() -> Vec<Case> {
     );
     eval.opts.training = false;
     c.push(eval);
+
+    // Group norm: several channels per group, one per group (instance norm), one group (layer
+    // norm), batch 1, and the [N, C] form.
+    for (variant, xs, groups) in [
+        ("4-D, 2 groups of 3", vec![2, 6, 3, 2], 2),
+        ("instance (G = C)", vec![2, 3, 2, 3], 3),
+        ("layer (G = 1), batch 1", vec![1, 4, 2, 2], 1),
+        ("2-D [N, C], 2 groups", vec![3, 4], 2),
+    ] {
+        let ch = xs[1];
+        c.push(Case::new(
+            "groupnorm",
+            variant,
+            vec![
+                w("x", g.uniform(&xs, -2.0, 2.0)),
+                w("gamma", g.uniform(&[ch], 0.5, 1.5)),
+                w("beta", g.uniform(&[ch], -0.5, 0.5)),
+            ],
+            body!(move |_t, x| x[0].groupnorm(x[1], x[2], groups, 1e-5)),
+        ));
+    }
     c
 }

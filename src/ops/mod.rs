@@ -24,6 +24,7 @@ pub mod unary;
 pub mod batchnorm;
 pub mod conv2d;
 pub mod conv_transpose2d;
+pub mod groupnorm;
 mod image_cases;
 pub mod pool2d;
 pub mod upsample;

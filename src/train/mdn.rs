@@ -17,6 +17,8 @@
 //! best checkpoint stays as it was.
 
 use super::run_dir::{files, RunDir};
+use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics};
+pub use super::shared::{augmentation, dihedral, epoch_order};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -177,57 +179,6 @@ pub struct Outcome {
     pub history: Vec<EpochMetrics>,
 }
 
-/// splitmix64: well-spread seeds from counters.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The order of the training maps in `epoch` (0-based): a Fisher–Yates shuffle seeded by
-/// (seed, epoch) alone.
-pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut state = mix(seed ^ mix(epoch as u64 + 1));
-    for i in (1..n).rev() {
-        state = mix(state);
-        order.swap(i, (state % (i as u64 + 1)) as usize);
-    }
-    order
-}
-
-/// The dihedral transform (0–7) of the map at `position` of `epoch`'s order.
-pub fn augmentation(seed: u64, epoch: usize, position: usize) -> u8 {
-    (mix(mix(seed ^ 0xa5a5_5a5a) ^ mix((epoch as u64) << 32 | position as u64)) % 8) as u8
-}
-
-/// The dropout seed of step `step` (counting from 0).
-fn step_seed(seed: u64, step: u64) -> u64 {
-    mix(seed ^ mix(step ^ 0x5eed))
-}
-
-/// Applies dihedral transform `k` (rotation by k mod 4 quarter turns, then a transpose-flip
-/// for k ≥ 4) to each S×S plane of `map`.
-pub fn dihedral(map: &[f32], size: usize, k: u8, out: &mut [f32]) {
-    let s = size;
-    for (src, dst) in map.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
-        for i in 0..s {
-            for j in 0..s {
-                // (i, j) of the output reads (r, c) of the input.
-                let (r, c) = match k % 4 {
-                    0 => (i, j),
-                    1 => (j, s - 1 - i),
-                    2 => (s - 1 - i, s - 1 - j),
-                    _ => (s - 1 - j, i),
-                };
-                let (r, c) = if k >= 4 { (c, r) } else { (r, c) };
-                dst[i * s + j] = src[r * s + c];
-            }
-        }
-    }
-}
-
 /// One batch on the host: maps [n, C, S, S] and targets [n, D].
 struct Batch {
     x: Vec<f32>,
@@ -338,7 +289,7 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
         return Ok(Outcome { state, history });
     }
 
-    let bar = progress_bar(job.progress, (opts.epochs * spe) as u64, state.step);
+    let bar = progress_bar(job.progress, (opts.epochs * spe) as u64, state.step, "steps");
     let (c, s) = (arch.in_channels, arch.input_size);
     for epoch in state.epoch..opts.epochs {
         let started = Instant::now();
@@ -492,15 +443,11 @@ fn resume_state<B: Backend>(
             arch.to_json()
         )));
     }
-    let saved_opts: Option<TrainOptions> = info.metadata.get(meta::OPTIONS).and_then(|s| serde_json::from_str(s).ok());
+    let saved_opts: Option<TrainOptions> = metadata_json(&info, meta::OPTIONS);
     if saved_opts.as_ref() != Some(opts) {
         return Err(incompatible(format!("its training options were {saved_opts:?}, now {opts:?}")));
     }
-    let state: TrainerState = info
-        .metadata
-        .get(meta::STATE)
-        .and_then(|s| serde_json::from_str(s).ok())
-        .ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
+    let state: TrainerState = metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
     checkpoint::load(&path, store, Some(opt))?;
     if opt.steps() != state.step {
         return Err(incompatible(format!(
@@ -509,30 +456,10 @@ fn resume_state<B: Backend>(
             state.step
         )));
     }
-    // The metrics of the epochs the checkpoint holds (an interrupted epoch's line never
-    // reached the file, but a crash between the two writes could leave one extra).
-    let history: Vec<EpochMetrics> = match run.read_text(files::METRICS) {
-        Ok(text) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(serde_json::from_str)
-            .collect::<std::result::Result<Vec<EpochMetrics>, _>>()
-            .map_err(|e| incompatible(format!("{} is damaged: {e}", files::METRICS)))?
-            .into_iter()
-            .filter(|m| m.epoch <= state.epoch)
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    // The metrics of the epochs the checkpoint holds.
+    let history: Vec<EpochMetrics> =
+        read_metrics(run, |m: &EpochMetrics| m.epoch <= state.epoch).map_err(|e| incompatible(e.to_string()))?;
     Ok((state, history))
-}
-
-fn write_metrics(run: &RunDir, history: &[EpochMetrics]) -> Result<()> {
-    let mut text = String::new();
-    for m in history {
-        text.push_str(&serde_json::to_string(m).expect("metrics serialise"));
-        text.push('\n');
-    }
-    run.write_text(files::METRICS, &text)
 }
 
 /// The training and validation NLL per epoch.
@@ -544,19 +471,6 @@ pub fn loss_plot(history: &[EpochMetrics], path: &std::path::Path) -> Result<()>
         .line("training (augmented, dropout)", &train)
         .line("validation", &val)
         .save(path)
-}
-
-fn progress_bar(show: bool, total: u64, at: u64) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}")
-            .expect("a valid template"),
-    );
-    bar.set_position(at);
-    bar
 }
 
 /// The error for a non-finite loss or gradient: the step run again under the guard names the
@@ -578,13 +492,7 @@ fn nan_error<B: Backend>(
         .nll(store, tape.input(x), tape.input(y))
         .and_then(|l| l.mean())
         .and_then(|l| tape.backward(l));
-    let culprit = match rerun {
-        Err(Error::NonFinite { op, node, pass, .. }) => {
-            format!("the first non-finite value came from op `{op}` (node {node}) in the {pass} pass")
-        }
-        Err(e) => format!("running the step again under the guard failed: {e}"),
-        Ok(_) => "running the step again under the guard found no non-finite value".into(),
-    };
+    let culprit = guard_culprit(rerun);
     let kept = if state.best_epoch > 0 {
         format!(
             "the best checkpoint (epoch {}, validation NLL {:.4}) is kept in {}",
@@ -601,60 +509,4 @@ fn nan_error<B: Backend>(
         state.step + 1,
         epoch + 1
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_epoch_order_is_a_seeded_permutation() {
-        let a = epoch_order(3, 0, 100);
-        let mut sorted = a.clone();
-        sorted.sort();
-        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
-        assert_eq!(a, epoch_order(3, 0, 100));
-        assert_ne!(a, epoch_order(3, 1, 100));
-        assert_ne!(a, epoch_order(4, 0, 100));
-    }
-
-    #[test]
-    fn augmentations_cover_all_eight_transforms() {
-        let mut seen = [0; 8];
-        for p in 0..800 {
-            seen[augmentation(1, 2, p) as usize] += 1;
-        }
-        assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
-    }
-
-    #[test]
-    fn the_dihedral_transforms_are_the_eight_symmetries_of_the_square() {
-        // A 3×3 map with distinct values: the 8 transforms give 8 distinct maps, each a
-        // permutation, and k = 1 is a quarter turn (applied four times: the identity).
-        let m: Vec<f32> = (0..9).map(|v| v as f32).collect();
-        let mut outs = Vec::new();
-        for k in 0..8 {
-            let mut o = vec![0.0; 9];
-            dihedral(&m, 3, k, &mut o);
-            let mut s = o.clone();
-            s.sort_by(f32::total_cmp);
-            assert_eq!(s, m);
-            outs.push(o);
-        }
-        for i in 0..8 {
-            for j in 0..i {
-                assert_ne!(outs[i], outs[j], "{i} {j}");
-            }
-        }
-        let mut r = m.clone();
-        for _ in 0..4 {
-            let mut o = vec![0.0; 9];
-            dihedral(&r, 3, 1, &mut o);
-            r = o;
-        }
-        assert_eq!(r, m);
-        // Quarter turn: the top row becomes the right column… in one direction or the other;
-        // here (i, j) ← (j, S−1−i): out row 0 = input column 2 read downwards.
-        assert_eq!(&outs[1][0..3], &[2.0, 5.0, 8.0]);
-    }
 }

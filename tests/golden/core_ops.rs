@@ -1,4 +1,4 @@
-//! softmax, log_softmax, the mixture NLL and both BCEs: forward values and gradients.
+//! softmax, log_softmax, SiLU, the mixture NLL and both BCEs: forward values and gradients.
 
 use super::{assert_close, assert_close_to, load, tensor};
 use cosmograd::backend::SigmaParam;
@@ -48,6 +48,7 @@ fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
     let out = match case["op"].as_str().unwrap() {
         "softmax" => vars["x"].softmax(),
         "log_softmax" => vars["x"].log_softmax(),
+        "silu" => vars["x"].silu(),
         "gmm_nll" => gmm_nll(vars["logits"], vars["means"], vars["raw_sigma"], vars["target"], gmm_options(case)),
         "bce" => bce(vars["p"], vars["t"], reduction(case)),
         "bce_with_logits" => bce_with_logits(vars["x"], vars["t"], reduction(case)),
@@ -68,7 +69,7 @@ fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
 #[test]
 fn core_ops_match_pytorch_in_f64() {
     let cases = load("core_ops.json");
-    assert!(cases.len() >= 15, "the golden file lost cases");
+    assert!(cases.len() >= 16, "the golden file lost cases");
     for case in &cases {
         let name = case["name"].as_str().unwrap();
         let (out, grads) = run(case);

@@ -137,6 +137,24 @@ res = case(
 res["extra"] = {"running_mean": enc(rm), "running_var": enc(rv)}
 cases.append(res)
 
+# Group norm (the U-Net's normalisation): several channels per group, instance norm (G = C),
+# layer norm (G = 1), and inputs far from zero.
+for name, xs, groups, lo, hi in [
+    ("groupnorm 4-D 2 groups", [2, 6, 4, 3], 2, -2.0, 3.0),
+    ("groupnorm instance G=C", [3, 4, 3, 3], 4, -1.0, 1.0),
+    ("groupnorm layer G=1, offset data", [2, 5, 2, 4], 1, 39.0, 41.0),
+]:
+    c = xs[1]
+    cases.append(
+        case(
+            name,
+            "groupnorm",
+            {"groups": groups, "eps": EPS},
+            {"x": t(xs, lo, hi), "gamma": t([c], 0.5, 1.5), "beta": t([c], -0.5, 0.5)},
+            lambda x, gamma, beta, groups=groups: F.group_norm(x, groups, gamma, beta, eps=EPS),
+        )
+    )
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "image_golden.json")
 with open(path, "w") as f:
     json.dump({"generator": "tests/golden/image_golden.py", "torch": torch.__version__, "cases": cases}, f)

@@ -108,6 +108,10 @@ def core_cases():
         # relative difference of 4e-9 on those three elements only.
         extra = {"reduction": red}
         cases.append(op_case(f"bce {red}", "bce", {"p": p, "t": t}, ["p"], f, extra))
+    # SiLU x·σ(x) (the U-Net's activation), including far tails and zero.
+    xs = randn((3, 5), 11, 4.0)
+    xs[0, 0], xs[0, 1], xs[0, 2], xs[0, 3] = 40.0, -40.0, 0.0, -745.0
+    cases.append(op_case("silu [3,5] incl. ±40, 0 and -745", "silu", {"x": xs}, ["x"], lambda x: F.silu(x)))
     xl = randn((3, 4), 9, 4.0)
     xl[0, 0], xl[0, 1], xl[0, 2] = 40.0, -40.0, 0.0
     for red in ["none", "mean", "sum"]:

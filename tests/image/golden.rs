@@ -91,6 +91,12 @@ fn run(c: &Value) {
             let (rm, rv) = (input(extra("running_mean")), input(extra("running_var")));
             batchnorm_eval(vars["x"], vars["gamma"], vars["beta"], rm, rv, eps).unwrap()
         }
+        "groupnorm" => {
+            let eps = c["args"]["eps"].as_f64().unwrap();
+            vars["x"]
+                .groupnorm(vars["gamma"], vars["beta"], usize_arg(c, "groups"), eps)
+                .unwrap()
+        }
         other => panic!("unknown golden op {other}"),
     };
     let want = tensor(&c["output"]);
@@ -190,4 +196,9 @@ fn batchnorm_train_and_running_statistics_match_pytorch() {
 #[test]
 fn batchnorm_eval_matches_pytorch() {
     run_op("batchnorm_eval");
+}
+
+#[test]
+fn groupnorm_matches_pytorch() {
+    run_op("groupnorm");
 }

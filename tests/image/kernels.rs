@@ -1,9 +1,10 @@
 //! The im2col + gemm convolution against the seven-loop definition, and the batch-norm kernel
-//! against the chain rule through mean and variance, on awkward shapes.
+//! and group-norm kernels against the chain rule through mean and variance, on awkward shapes.
 
 use cosmograd::backend::cpu::batchnorm::batchnorm_reference;
 use cosmograd::backend::cpu::conv2d::{conv2d_backward_input_reference, conv2d_backward_weight_reference, conv2d_reference};
-use cosmograd::backend::{Backend, BatchNormDims, Conv2dGeom, Cpu};
+use cosmograd::backend::cpu::groupnorm::groupnorm_reference;
+use cosmograd::backend::{Backend, BatchNormDims, Conv2dGeom, Cpu, GroupNormDims};
 use cosmograd::ops::conv2d::conv2d_geom;
 use cosmograd::ops::{Conv2dOptions, PadMode, Padding};
 use rand::{RngExt, SeedableRng};
@@ -114,6 +115,40 @@ fn batchnorm_kernel_matches_the_chain_rule_through_mean_and_variance() {
         assert_close("batchnorm ∂x", &be.to_f64(&gxk).unwrap(), &gx, 1e-10);
         assert_close("batchnorm ∂γ", &be.to_f64(&ggk).unwrap(), &gg, 1e-10);
         assert_close("batchnorm ∂β", &be.to_f64(&gbk).unwrap(), &gb, 1e-10);
+    }
+}
+
+#[test]
+fn groupnorm_kernel_matches_the_chain_rule_through_mean_and_variance() {
+    // Several channels per group, instance norm, layer norm, [N, C], and one large enough for
+    // the parallel paths; data far from zero (the two-pass variance must not cancel).
+    for (n, c, groups, plane) in [(3, 6, 2, 10), (2, 4, 4, 9), (1, 5, 1, 7), (4, 6, 3, 1), (3, 20, 5, 4096)] {
+        let d = GroupNormDims {
+            n,
+            c,
+            groups,
+            plane,
+            eps: 1e-5,
+        };
+        let x: Vec<f64> = random(d.len(), 17).iter().map(|v| 3.0 * v + 40.0).collect();
+        let (gy, gamma, beta) = (random(d.len(), 18), random(c, 19), random(c, 20));
+        let [y, gx, gg, gb] = groupnorm_reference(&x, &gy, &gamma, &beta, d);
+        let be = Cpu::<f64>::default();
+        let s = |v: &[f64]| be.from_f64(v).unwrap();
+        let (yk, mean, inv_std) = be.groupnorm_forward(&s(&x), &s(&gamma), &s(&beta), d).unwrap();
+        assert_eq!(be.len(&mean), n * groups);
+        assert_close("groupnorm y", &be.to_f64(&yk).unwrap(), &y, 1e-12);
+        let (gxk, ggk, gbk) = be.groupnorm_backward(&s(&x), &s(&gy), &s(&gamma), &mean, &inv_std, d).unwrap();
+        assert_close("groupnorm ∂x", &be.to_f64(&gxk).unwrap(), &gx, 1e-10);
+        assert_close("groupnorm ∂γ", &be.to_f64(&ggk).unwrap(), &gg, 1e-10);
+        assert_close("groupnorm ∂β", &be.to_f64(&gbk).unwrap(), &gb, 1e-10);
+        // The f32 kernel (sums in f64) agrees to f32 rounding.
+        let b32 = Cpu::<f32>::default();
+        let s32 = |v: &[f64]| b32.from_f64(v).unwrap();
+        let (y32, m32, i32_) = b32.groupnorm_forward(&s32(&x), &s32(&gamma), &s32(&beta), d).unwrap();
+        assert_close("groupnorm y f32", &b32.to_f64(&y32).unwrap(), &y, 2e-5);
+        let (gx32, _, _) = b32.groupnorm_backward(&s32(&x), &s32(&gy), &s32(&gamma), &m32, &i32_, d).unwrap();
+        assert_close("groupnorm ∂x f32", &b32.to_f64(&gx32).unwrap(), &gx, 2e-4);
     }
 }
 

@@ -37,6 +37,7 @@ gradcheck_tests!(
     sigmoid,
     tanh,
     softplus,
+    silu,
     matmul,
     linear,
     reshape,
@@ -64,6 +65,7 @@ gradcheck_tests!(
     global_avg_pool2d,
     upsample_nearest,
     batchnorm,
+    groupnorm,
 );
 
 /// Every op in the suite has a test above (a new op cannot slip in unchecked).

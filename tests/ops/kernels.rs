@@ -104,3 +104,26 @@ fn large_elementwise_kernels_match_the_small_path_piece_by_piece() {
         assert_eq!(run(&x, &y), pieces(&|a, b| run(a, b)), "{op:?}");
     }
 }
+
+/// SiLU x·σ(x): NaN in, NaN out (value and gradient); the tails neither overflow nor give
+/// ∞·0 (x/(1 + e^{−x}) at x = −1000 is −0, its derivative 0; at +1000, x and 1).
+#[test]
+fn silu_propagates_nan_and_keeps_its_tails_finite() {
+    use cosmograd::backend::UnaryOp;
+    fn check<B: Backend + Default>() {
+        let be = B::default();
+        let x = be.from_f64(&[f64::NAN, -1000.0, 1000.0, 0.0, 1.0]).unwrap();
+        let y = be.unary(UnaryOp::Silu, &x).unwrap();
+        let ones = be.fill(5, 1.0).unwrap();
+        let g = be.to_f64(&be.unary_backward(UnaryOp::Silu, &x, &y, &ones).unwrap()).unwrap();
+        let y = be.to_f64(&y).unwrap();
+        assert!(y[0].is_nan() && g[0].is_nan(), "{y:?} {g:?}");
+        assert_eq!(&y[1..4], &[0.0, 1000.0, 0.0]);
+        assert_eq!(&g[1..4], &[0.0, 1.0, 0.5]);
+        // σ(1) = 0.7310585786300049: silu(1) = σ(1), silu'(1) = σ(1)(1 + (1 − σ(1))).
+        let s1 = 0.7310585786300049;
+        assert!((y[4] - s1).abs() < 1e-6 && (g[4] - s1 * (2.0 - s1)).abs() < 1e-6, "{y:?} {g:?}");
+    }
+    check::<Cpu<f64>>();
+    check::<Cpu<f32>>();
+}

@@ -8,35 +8,42 @@ use crate::backend::BatchNormDims;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-/// (Σ f(x_i, g_i), Σ h(x_i, g_i)) over channel c's values, in f64 with eight independent
-/// accumulators each so that the loop vectorises. `g` may be `x` itself.
+/// (Σ f(x_i, g_i), Σ h(x_i, g_i)) over one contiguous run of values, in f64 with eight
+/// independent accumulators each so that the loop vectorises. `g` may be `x` itself. Group
+/// normalisation sums its (sample, group) runs with it too.
+#[inline]
+pub(crate) fn run_sums<E: Element>(xs: &[E], gs: &[E], f: impl Fn(f64, f64) -> f64, h: impl Fn(f64, f64) -> f64) -> (f64, f64) {
+    let (mut af, mut ah) = ([0.0f64; 8], [0.0f64; 8]);
+    let (mut sf, mut sh) = (0.0, 0.0);
+    let whole = xs.len() / 8 * 8;
+    for (cx, cg) in xs[..whole].chunks_exact(8).zip(gs[..whole].chunks_exact(8)) {
+        for l in 0..8 {
+            let (v, w) = (cx[l].f64(), cg[l].f64());
+            af[l] += f(v, w);
+            ah[l] += h(v, w);
+        }
+    }
+    for (v, w) in xs[whole..].iter().zip(&gs[whole..]) {
+        sf += f(v.f64(), w.f64());
+        sh += h(v.f64(), w.f64());
+    }
+    (sf + af.iter().sum::<f64>(), sh + ah.iter().sum::<f64>())
+}
+
+/// [`run_sums`] over channel c's values (one run per sample).
 fn channel_sums<E: Element>(
     x: &[E],
     g: &[E],
     c: usize,
     d: &BatchNormDims,
-    f: impl Fn(f64, f64) -> f64,
-    h: impl Fn(f64, f64) -> f64,
+    f: impl Fn(f64, f64) -> f64 + Copy,
+    h: impl Fn(f64, f64) -> f64 + Copy,
 ) -> (f64, f64) {
-    let (mut af, mut ah) = ([0.0f64; 8], [0.0f64; 8]);
-    let (mut sf, mut sh) = (0.0, 0.0);
-    for n in 0..d.n {
+    (0..d.n).fold((0.0, 0.0), |(sf, sh), n| {
         let at = (n * d.c + c) * d.plane;
-        let (xs, gs) = (&x[at..at + d.plane], &g[at..at + d.plane]);
-        let whole = d.plane / 8 * 8;
-        for (cx, cg) in xs[..whole].chunks_exact(8).zip(gs[..whole].chunks_exact(8)) {
-            for l in 0..8 {
-                let (v, w) = (cx[l].f64(), cg[l].f64());
-                af[l] += f(v, w);
-                ah[l] += h(v, w);
-            }
-        }
-        for (v, w) in xs[whole..].iter().zip(&gs[whole..]) {
-            sf += f(v.f64(), w.f64());
-            sh += h(v.f64(), w.f64());
-        }
-    }
-    (sf + af.iter().sum::<f64>(), sh + ah.iter().sum::<f64>())
+        let (a, b) = run_sums(&x[at..at + d.plane], &g[at..at + d.plane], f, h);
+        (sf + a, sh + b)
+    })
 }
 
 /// One value per channel, in parallel over channels when the tensor is large.
@@ -48,26 +55,28 @@ fn per_channel(d: &BatchNormDims, f: impl Fn(usize) -> (f64, f64) + Sync + Send)
     }
 }
 
-/// out[i] = a[c] · x[i] + b[c] for channel c of element i (both passes end this way).
-fn affine<E: Element>(x: &[E], g: Option<&[E]>, a: &[f64], b: &[f64], k: &[f64], d: &BatchNormDims) -> Vec<E> {
-    let plane = d.plane.max(1);
+/// out = k·g + a·x + b (or a·x + b without g), with (k, a, b) constant on each plane of
+/// `plane` values and given by `coef(plane index)`: both passes of batch and group
+/// normalisation end this way.
+pub(crate) fn affine_planes<E: Element>(x: &[E], g: Option<&[E]>, plane: usize, coef: impl Fn(usize) -> (f64, f64, f64) + Sync) -> Vec<E> {
+    let plane = plane.max(1);
     let run = |i: usize, o: &mut [MaybeUninit<E>]| {
-        let c = i % d.c;
+        let (k, a, b) = coef(i);
         let xs = &x[i * plane..(i + 1) * plane];
         match g {
             None => o.iter_mut().zip(xs).for_each(|(o, &v)| {
-                o.write(E::of(a[c] * v.f64() + b[c]));
+                o.write(E::of(a * v.f64() + b));
             }),
             Some(g) => {
                 let gs = &g[i * plane..(i + 1) * plane];
                 for ((o, &v), &w) in o.iter_mut().zip(xs).zip(gs) {
-                    o.write(E::of(k[c] * w.f64() + a[c] * v.f64() + b[c]));
+                    o.write(E::of(k * w.f64() + a * v.f64() + b));
                 }
             }
         }
     };
     // SAFETY: `run` writes every element of its plane.
-    unsafe { build_planes(d.len(), plane, d.len(), run) }
+    unsafe { build_planes(x.len(), plane, x.len(), run) }
 }
 
 /// (y, mean, inv_std): y = γ x̂ + β with x̂ = (x − mean) · inv_std. Mean and inv_std are what
@@ -82,7 +91,7 @@ pub(crate) fn batchnorm_forward<E: Element>(x: &[E], gamma: &[E], beta: &[E], d:
     // y = a x + b with a = γ·inv_std and b = β − mean·a.
     let a: Vec<f64> = stats.iter().zip(gamma).map(|(s, gm)| gm.f64() * s.1).collect();
     let b: Vec<f64> = stats.iter().zip(beta).zip(&a).map(|((s, be), a)| be.f64() - s.0 * a).collect();
-    let y = affine(x, None, &a, &b, &[], &d);
+    let y = affine_planes(x, None, d.plane, |i| (0.0, a[i % d.c], b[i % d.c]));
     let mean = stats.iter().map(|s| E::of(s.0)).collect();
     let inv_std = stats.iter().map(|s| E::of(s.1)).collect();
     (y, mean, inv_std)
@@ -114,7 +123,7 @@ pub(crate) fn batchnorm_backward<E: Element>(
         a[c] = -k[c] * is * sums[c].1 / m;
         b[c] = -k[c] * sums[c].0 / m - a[c] * mean[c].f64();
     }
-    let gx = affine(x, Some(gy), &a, &b, &k, &d);
+    let gx = affine_planes(x, Some(gy), d.plane, |i| (k[i % d.c], a[i % d.c], b[i % d.c]));
     let ggamma = sums.iter().map(|s| E::of(s.1)).collect();
     let gbeta = sums.iter().map(|s| E::of(s.0)).collect();
     (gx, ggamma, gbeta)

@@ -27,6 +27,9 @@ pub(crate) fn apply<E: Element>(op: UnaryOp, x: E) -> E {
         UnaryOp::Tanh => x.tanh(),
         // ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|}): no overflow for large x.
         UnaryOp::Softplus => x.max(E::zero()) + (-x.abs()).exp().ln_1p(),
+        // x / (1 + e^{−x}) = x·σ(x): for x → −∞ the denominator overflows to ∞ and the value
+        // is −0, never ∞·0; NaN stays NaN.
+        UnaryOp::Silu => x / (one + (-x).exp()),
         UnaryOp::AddScalar(c) => x + E::of(c),
         UnaryOp::MulScalar(c) => E::of(c) * x,
         UnaryOp::Square => x * x,
@@ -63,6 +66,11 @@ pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
         UnaryOp::Tanh => one - y * y,
         // d/dx ln(1 + eˣ) = σ(x).
         UnaryOp::Softplus => one / (one + (-x).exp()),
+        // d/dx x·σ(x) = σ + x σ(1 − σ) = σ (1 + x (1 − σ)).
+        UnaryOp::Silu => {
+            let s = one / (one + (-x).exp());
+            s * (one + x * (one - s))
+        }
         UnaryOp::AddScalar(_) => one,
         UnaryOp::MulScalar(c) => E::of(c),
         UnaryOp::Square => E::of(2.0) * x,
@@ -118,6 +126,10 @@ macro_rules! specialise {
             }
             UnaryOp::Tanh => {
                 let $o = UnaryOp::Tanh;
+                $body
+            }
+            UnaryOp::Silu => {
+                let $o = UnaryOp::Silu;
                 $body
             }
             UnaryOp::Exp => {

@@ -17,6 +17,7 @@ mod softmax;
 // Image kernels.
 pub mod batchnorm;
 pub mod conv2d;
+pub mod groupnorm;
 pub mod memory;
 mod pool2d;
 mod upsample;
@@ -282,6 +283,28 @@ impl<E: Element> Backend for Cpu<E> {
         d: BatchNormDims,
     ) -> Result<(Storage<E>, Storage<E>, Storage<E>)> {
         let (gx, gg, gb) = batchnorm::batchnorm_backward(x, gy, gamma, mean, inv_std, d);
+        Ok((Arc::new(gx), Arc::new(gg), Arc::new(gb)))
+    }
+    fn groupnorm_forward(
+        &self,
+        x: &Storage<E>,
+        gamma: &Storage<E>,
+        beta: &Storage<E>,
+        d: GroupNormDims,
+    ) -> Result<(Storage<E>, Storage<E>, Storage<E>)> {
+        let (y, mean, inv_std) = groupnorm::groupnorm_forward(x, gamma, beta, d);
+        Ok((Arc::new(y), Arc::new(mean), Arc::new(inv_std)))
+    }
+    fn groupnorm_backward(
+        &self,
+        x: &Storage<E>,
+        gy: &Storage<E>,
+        gamma: &Storage<E>,
+        mean: &Storage<E>,
+        inv_std: &Storage<E>,
+        d: GroupNormDims,
+    ) -> Result<(Storage<E>, Storage<E>, Storage<E>)> {
+        let (gx, gg, gb) = groupnorm::groupnorm_backward(x, gy, gamma, mean, inv_std, d);
         Ok((Arc::new(gx), Arc::new(gg), Arc::new(gb)))
     }
 }
