@@ -1,6 +1,14 @@
 //! Integration tests of `data/` and the field statistics of `eval/fields`: one binary, one
 //! module per area.
 
+#[path = "data/cli.rs"]
+mod cli;
+#[path = "data/field_comparison.rs"]
+mod field_comparison;
+#[path = "data/field_shapes.rs"]
+mod field_shapes;
+#[path = "data/field_theory.rs"]
+mod field_theory;
 #[path = "data/fisher.rs"]
 mod fisher;
 #[path = "data/fourier.rs"]
@@ -10,7 +18,13 @@ mod fourier;
 mod golden_json;
 #[path = "data/grf.rs"]
 mod grf;
+#[path = "data/ks.rs"]
+mod ks;
 #[path = "data/power_spectrum.rs"]
 mod power_spectrum;
+#[path = "data/quijote.rs"]
+mod quijote;
+#[path = "data/slices.rs"]
+mod slices;
 #[path = "data/spectrum.rs"]
 mod spectrum;

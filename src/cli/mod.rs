@@ -1,12 +1,14 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
 mod eval;
+mod eval_fields;
 mod explain;
 mod fisher;
 mod gradcheck;
 mod info;
 mod progress;
 mod simulate;
+mod simulate_quijote;
 mod train;
 
 use crate::error::Result;
@@ -34,7 +36,8 @@ pub enum Command {
     Info(info::Args),
     /// Train a model (`train mdn`: infer the CMD parameters from maps).
     Train(train::Args),
-    /// Evaluate a trained model (`eval mdn --run RUN`).
+    /// Evaluate a trained model (`eval mdn --run RUN`) or judge generated density fields
+    /// against real ones (`eval fields`).
     Eval(eval::Args),
 }
 

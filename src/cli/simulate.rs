@@ -1,4 +1,5 @@
-//! `cosmograd simulate cmd …`: synthetic data sets in the layout of the real ones.
+//! `cosmograd simulate <simulator>`: synthetic data sets in the file layouts of the real data
+//! (`simulate cmd`, `simulate quijote`).
 
 use crate::cli::progress;
 use crate::data::params::{self, SetKind};
@@ -20,6 +21,8 @@ pub enum What {
     /// all six parameters; notes/simulator.md), written as the CMD files
     /// Maps_T_Synthetic_<set>_z=0.00.npy and params_<set>_Synthetic.txt.
     Cmd(CmdArgs),
+    /// Quijote-like lognormal density slices (the DDPM's and GAN's default data).
+    Quijote(super::simulate_quijote::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -49,6 +52,7 @@ pub struct CmdArgs {
 pub fn run(a: Args) -> Result<i32> {
     match a.what {
         What::Cmd(c) => cmd(c),
+        What::Quijote(q) => super::simulate_quijote::run(q),
     }
 }
 
