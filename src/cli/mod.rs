@@ -7,9 +7,11 @@ mod fisher;
 mod gradcheck;
 mod info;
 mod progress;
+mod sample;
 mod simulate;
 mod simulate_quijote;
 mod train;
+mod train_gan;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -34,8 +36,11 @@ pub enum Command {
     Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
-    /// Train a model (`train mdn`: infer the CMD parameters from maps).
+    /// Train a model (`train mdn`: infer the CMD parameters from maps; `train gan`: generate
+    /// density fields).
     Train(train::Args),
+    /// Draw maps from a trained generative model (`sample gan --run RUN`).
+    Sample(sample::Args),
     /// Evaluate a trained model (`eval mdn --run RUN`) or judge generated density fields
     /// against real ones (`eval fields`).
     Eval(eval::Args),
@@ -50,6 +55,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
         Command::Train(a) => train::run(a),
+        Command::Sample(a) => sample::run(a),
         Command::Eval(a) => eval::run(a),
     }
 }

@@ -23,6 +23,9 @@ pub struct Args {
 pub enum Model {
     /// A mixture density network that infers Ω_m, σ_8 and the feedback amplitudes from maps.
     Mdn(MdnArgs),
+    /// A GAN generating density fields: the report's MLP GAN or a DCGAN, with mode-collapse
+    /// diagnostics.
+    Gan(super::train_gan::GanArgs),
 }
 
 /// Where the kernels run.
@@ -136,6 +139,7 @@ pub struct RunConfig {
 pub fn run(a: Args) -> Result<i32> {
     match a.model {
         Model::Mdn(m) => run_mdn(m),
+        Model::Gan(g) => super::train_gan::run(g),
     }
 }
 
