@@ -26,7 +26,11 @@ fn main() -> Result<()> {
     let x0: Vec<f64> = (0..batch * per).map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0).collect();
     let eps = cosmograd::models::ddpm::normals(1, batch * per);
     let t: Vec<usize> = (0..batch).map(|i| 1 + (i * 37) % 1000).collect();
-    println!("U-Net: {} parameters, batch {batch}, {} threads", store.num_params(), rayon::current_num_threads());
+    println!(
+        "U-Net: {} parameters, batch {batch}, {} threads",
+        store.num_params(),
+        rayon::current_num_threads()
+    );
     let mut times = Vec::new();
     for s in 0..=steps {
         let start = Instant::now();
@@ -40,7 +44,11 @@ fn main() -> Result<()> {
         }
     }
     times.sort_by(f64::total_cmp);
-    println!("training step: median {:.3} s ({:.1} fields/s)", times[times.len() / 2], batch as f64 / times[times.len() / 2]);
+    println!(
+        "training step: median {:.3} s ({:.1} fields/s)",
+        times[times.len() / 2],
+        batch as f64 / times[times.len() / 2]
+    );
     let mut p = model.predictor(&store, batch);
     let start = Instant::now();
     let x = cosmograd::models::ddpm::normals(2, batch * per);

@@ -69,7 +69,9 @@ fn apply(op: u32, x: f32) -> f32 {
         case 10u: { return x + p.s0; }
         case 11u: { return p.s0 * x; }
         case 12u: { return x * x; }
-        default: { return abs(x); }
+        case 13u: { return abs(x); }
+        // SiLU x σ(x) as x / (1 + e^{−x}): −0 rather than ∞·0 for large negative x.
+        default: { return x / (1.0 + exp(-x)); }
     }
 }
 
@@ -89,7 +91,12 @@ fn derivative(op: u32, x: f32, y: f32) -> f32 {
         case 10u: { return 1.0; }
         case 11u: { return p.s0; }
         case 12u: { return 2.0 * x; }
-        default: { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+        case 13u: { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+        // SiLU: σ (1 + x (1 − σ)).
+        default: {
+            let s = sigmoid(x);
+            return s * (1.0 + x * (1.0 - s));
+        }
     }
 }
 

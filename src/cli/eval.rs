@@ -1,5 +1,5 @@
 //! `cosmograd eval <what>`: judging trained models and what they produced. `eval fields`
-//! judges generated density maps against real ones (`eval_fields.rs`). `eval mdn --run RUN` evaluates an MDN
+//! judges generated density maps against real ones (`cli/eval_fields.rs`). `eval mdn --run RUN` evaluates an MDN
 //! run's best checkpoint on its held-out test simulations: accuracy, calibration, and on
 //! synthetic data the distance to the Cramér–Rao bound (notes/results-mdn.md explains each
 //! number); it writes `eval.json`, `predictions.csv` and figures into the run directory.
@@ -64,7 +64,10 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
     let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), true)?;
     let report = evaluate_run(&run, &config, &data, !a.json)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?
+        );
     } else {
         print!("{}", summary_table(&report));
     }
@@ -94,8 +97,12 @@ pub fn evaluate_run(run: &RunDir, config: &RunConfig, data: &OpenData, progress:
         let state: serde_json::Value = serde_json::from_str(state).unwrap_or_default();
         report.info.insert("checkpoint".into(), state);
     }
-    report.info.insert("arch".into(), serde_json::to_value(&config.arch).unwrap_or_default());
-    report.info.insert("data".into(), serde_json::to_value(&config.data).unwrap_or_default());
+    report
+        .info
+        .insert("arch".into(), serde_json::to_value(&config.arch).unwrap_or_default());
+    report
+        .info
+        .insert("data".into(), serde_json::to_value(&config.data).unwrap_or_default());
     write_outputs(run, &report, &preds, &config.arch)?;
     Ok(report)
 }

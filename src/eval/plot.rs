@@ -178,21 +178,21 @@ impl Plot {
         });
         self
     }
+    /// Filled bars (x from, x to, height) standing on zero: a histogram.
+    pub fn bars(mut self, label: &str, bars: &[(f64, f64, f64)]) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::Bars(bars.to_vec()),
+            color: None,
+        });
+        self
+    }
     /// A shaded band from `low` to `high` at each x, (x, low, high) in order of x (an error
     /// band, a scatter range); drawn translucent in the layer's colour.
     pub fn band(mut self, label: &str, points: &[(f64, f64, f64)]) -> Self {
         self.layers.push(Layer {
             label: label.to_string(),
             shape: Shape::Band(points.to_vec()),
-            color: None,
-        });
-        self
-    }
-    /// Filled bars (x from, x to, height) standing on zero: a histogram.
-    pub fn bars(mut self, label: &str, bars: &[(f64, f64, f64)]) -> Self {
-        self.layers.push(Layer {
-            label: label.to_string(),
-            shape: Shape::Bars(bars.to_vec()),
             color: None,
         });
         self
@@ -277,7 +277,11 @@ impl Plot {
     }
 
     /// Draws the figure into one area of a bitmap.
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, fail: &dyn Fn(&dyn std::fmt::Display) -> Error) -> Result<()> {
+    fn draw_on(
+        &self,
+        root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+        fail: &dyn Fn(&dyn std::fmt::Display) -> Error,
+    ) -> Result<()> {
         let ((x0, x1), (y0, y1)) = self.ranges();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 24))
@@ -289,8 +293,8 @@ impl Plot {
         let (log_x, log_y) = (self.log_x, self.log_y);
         // Tick positions are computed in floating point, so a zero tick can arrive as −2e-16.
         let snap = |v: f64, span: f64| if v.abs() < 1e-9 * span { 0.0 } else { v };
-        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(snap(*v, y1 - y0)) };
-        let x_fmt = move |v: &f64| if log_x { tick(10f64.powf(*v)) } else { tick(snap(*v, x1 - x0)) };
+        let y_fmt = move |v: &f64| if log_y { log_tick(*v) } else { tick(snap(*v, y1 - y0)) };
+        let x_fmt = move |v: &f64| if log_x { log_tick(*v) } else { tick(snap(*v, x1 - x0)) };
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
@@ -410,6 +414,13 @@ fn axis_value(log: bool, v: f64) -> Option<f64> {
     }
 }
 
+/// The label of a tick at 10^v on a log axis: the value to two significant digits (the ticks
+/// are evenly spaced in v, so their values are rarely round).
+fn log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    tick(format!("{x:.1e}").parse().unwrap_or(x))
+}
+
 /// A tick label: plain with at most three decimals (trailing zeros dropped) for moderate
 /// magnitudes, scientific otherwise.
 pub fn tick(v: f64) -> String {
@@ -439,6 +450,8 @@ mod tests {
         assert_eq!(tick(-0.0004), "-4.0e-4");
         assert_eq!(tick(12345.0), "1.2e4");
         assert_eq!(tick(0.125), "0.125");
+        assert_eq!(log_tick(630.957f64.log10()), "630");
+        assert_eq!(log_tick(0.0158f64.log10()), "0.016");
     }
 
     #[test]

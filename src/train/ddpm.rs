@@ -16,7 +16,9 @@
 //! was), the optimiser's in-place update, then the EMA update.
 
 use super::run_dir::RunDir;
-use super::shared::{augmentation, dihedral, epoch_order, guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics};
+use super::shared::{
+    augmentation, dihedral, epoch_order, guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics,
+};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -107,7 +109,10 @@ impl DdpmOptions {
             return bad("--batch must be at least 1".into());
         }
         if !(self.lr.is_finite() && self.lr > 0.0) || !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
-            return bad(format!("learning rates must be positive numbers, got --lr {} (min {})", self.lr, self.min_lr));
+            return bad(format!(
+                "learning rates must be positive numbers, got --lr {} (min {})",
+                self.lr, self.min_lr
+            ));
         }
         if !(self.clip.is_finite() && self.clip > 0.0) {
             return bad(format!("--clip must be a positive number, got {}", self.clip));
@@ -236,14 +241,20 @@ fn check_fields(model: &DdpmConfig, fields: ArrayView3<f32>, what: &str) -> Resu
     if model.unet.in_channels != 1 || h != s || w != s {
         return Err(Error::invalid(
             "train ddpm",
-            format!("the {what} fields are {h}×{w}, but the model takes {}×{s}×{s}", model.unet.in_channels),
+            format!(
+                "the {what} fields are {h}×{w}, but the model takes {}×{s}×{s}",
+                model.unet.in_channels
+            ),
         ));
     }
     if n == 0 {
         return Err(Error::invalid("train ddpm", format!("the {what} set holds no fields")));
     }
     if let Some(v) = fields.iter().find(|v| !v.is_finite()) {
-        return Err(Error::invalid("train ddpm", format!("the {what} fields hold a non-finite value ({v})")));
+        return Err(Error::invalid(
+            "train ddpm",
+            format!("the {what} fields hold a non-finite value ({v})"),
+        ));
     }
     Ok(())
 }
@@ -297,7 +308,14 @@ pub fn train<B: Backend>(be: B, job: &DdpmJob<'_>, train: ArrayView3<f32>, val: 
     let (mut state, mut history) = if job.resume {
         resume_state(run, &mut store, &mut opt, cfg, opts)?
     } else {
-        (DdpmState { epoch: 0, step: 0, seconds: 0.0 }, Vec::new())
+        (
+            DdpmState {
+                epoch: 0,
+                step: 0,
+                seconds: 0.0,
+            },
+            Vec::new(),
+        )
     };
     if state.epoch >= opts.epochs {
         return Ok(Outcome { state, history });
@@ -372,7 +390,10 @@ pub fn train<B: Backend>(be: B, job: &DdpmJob<'_>, train: ArrayView3<f32>, val: 
         let val_loss = mean_loss(&model, &ema, val, opts.batch, VAL_SEED)?;
         state.epoch = epoch + 1;
         if let (Some(grid), true) = (job.grid, opts.sample_every > 0 && state.epoch % opts.sample_every == 0) {
-            let sampler = Sampler::Ddim { steps: opts.grid_steps, eta: 0.0 };
+            let sampler = Sampler::Ddim {
+                steps: opts.grid_steps,
+                eta: 0.0,
+            };
             let mut eps_model = model.predictor(&ema, opts.batch);
             let count = 8;
             let x = sample(&model.schedule, &mut eps_model, sampler, count, per, opts.seed, &mut |_, _| {})?;
@@ -485,8 +506,8 @@ pub fn load_model<B: Backend>(be: B, run: &RunDir, use_ema: bool) -> Result<(Ddp
             path.display()
         ))
     })?;
-    let state: DdpmState = metadata_json(&info, meta::STATE)
-        .ok_or_else(|| Error::Other(format!("{} has no readable trainer state", path.display())))?;
+    let state: DdpmState =
+        metadata_json(&info, meta::STATE).ok_or_else(|| Error::Other(format!("{} has no readable trainer state", path.display())))?;
     let mut store = ParamStore::new(be);
     let model = Ddpm::new(&mut store, cfg)?;
     add_ema(&mut store)?;

@@ -17,8 +17,8 @@
 //! best checkpoint stays as it was.
 
 use super::run_dir::{files, RunDir};
-use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics};
 pub use super::shared::{augmentation, dihedral, epoch_order};
+use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -447,7 +447,8 @@ fn resume_state<B: Backend>(
     if saved_opts.as_ref() != Some(opts) {
         return Err(incompatible(format!("its training options were {saved_opts:?}, now {opts:?}")));
     }
-    let state: TrainerState = metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
+    let state: TrainerState =
+        metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
     checkpoint::load(&path, store, Some(opt))?;
     if opt.steps() != state.step {
         return Err(incompatible(format!(

@@ -49,6 +49,7 @@ fn unary_maps_and_derivatives() {
         (UnaryOp::MulScalar(-1.3), -2.0, 2.0),
         (UnaryOp::Square, -2.0, 2.0),
         (UnaryOp::Abs, -2.0, 2.0),
+        (UnaryOp::Silu, -30.0, 30.0),
     ];
     for (k, (op, lo, hi)) in ops.into_iter().enumerate() {
         for n in SIZES {
@@ -599,6 +600,61 @@ fn pooling_upsampling_and_batchnorm() {
         for (what, a, b) in [("∂x", &bg.0, &bc.0), ("∂γ", &bg.1, &bc.1), ("∂β", &bg.2, &bc.2)] {
             close(
                 &format!("batchnorm {what} {d:?}"),
+                &gpu.to_f64(a).unwrap(),
+                &cpu.to_f64(b).unwrap(),
+                ts,
+            );
+        }
+    }
+}
+
+#[test]
+fn groupnorm_forward_and_backward() {
+    let Some((cpu, gpu)) = backends("groupnorm_forward_and_backward") else {
+        return;
+    };
+    // Several channels per group, instance norm, layer norm, the [N, C] form, and runs longer
+    // than one reduction chunk of 4096 (the U-Net's 64×64 planes).
+    for (n, c, groups, plane) in [(2, 6, 2, 5), (3, 4, 4, 7), (1, 5, 1, 3), (4, 6, 3, 1), (2, 10, 5, 4096)] {
+        let d = GroupNormDims {
+            n,
+            c,
+            groups,
+            plane,
+            eps: 1e-5,
+        };
+        // Data far from zero, where a one-pass variance would cancel.
+        let x = random(d.len(), 9.0, 11.0, 64);
+        let gy = random(d.len(), -1.0, 1.0, 65);
+        let (gamma, beta) = (random(c, 0.5, 1.5, 66), random(c, -0.5, 0.5, 67));
+        let up_c = |v: &Vec<f64>| cpu.from_f64(v).unwrap();
+        let up_g = |v: &Vec<f64>| gpu.from_f64(v).unwrap();
+        let fc = cpu.groupnorm_forward(&up_c(&x), &up_c(&gamma), &up_c(&beta), d).unwrap();
+        let fg = gpu.groupnorm_forward(&up_g(&x), &up_g(&gamma), &up_g(&beta), d).unwrap();
+        // As batch norm: the inputs' f32 rounding at 10 becomes ~2e-6 on x̂.
+        let t = Tolerance { atol: 1e-4, rtol: 1e-4 };
+        for (what, a, b) in [("y", &fg.0, &fc.0), ("mean", &fg.1, &fc.1), ("inv_std", &fg.2, &fc.2)] {
+            close(
+                &format!("groupnorm {what} {d:?}"),
+                &gpu.to_f64(a).unwrap(),
+                &cpu.to_f64(b).unwrap(),
+                t,
+            );
+        }
+        let bc = cpu
+            .groupnorm_backward(&up_c(&x), &up_c(&gy), &up_c(&gamma), &fc.1, &fc.2, d)
+            .unwrap();
+        let bg = gpu
+            .groupnorm_backward(&up_g(&x), &up_g(&gy), &up_g(&gamma), &fg.1, &fg.2, d)
+            .unwrap();
+        let ts = Tolerance::f32_sum(d.count().max(n * plane));
+        let ts = Tolerance {
+            atol: ts.atol * 10.0,
+            rtol: ts.rtol,
+        };
+        for (what, a, b) in [("∂x", &bg.0, &bc.0), ("∂γ", &bg.1, &bc.1), ("∂β", &bg.2, &bc.2)] {
+            close(
+                &format!("groupnorm {what} {d:?}"),
                 &gpu.to_f64(a).unwrap(),
                 &cpu.to_f64(b).unwrap(),
                 ts,

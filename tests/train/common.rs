@@ -5,9 +5,9 @@ use cosmograd::models::{ArchKind, MdnArchitecture, Target};
 use cosmograd::prelude::*;
 use cosmograd::train::mdn::{MapSet, TrainOptions};
 use rand::rngs::StdRng;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Maps of white noise whose standard deviation is set by θ₀ ∈ [0.5, 2] (log-uniform) and
 /// whose mean is set by θ₁ ∈ [0, 1] with a scatter of 0.05: both learnable from one map.

@@ -28,6 +28,7 @@ fn code(op: UnaryOp) -> (u32, f64) {
         UnaryOp::MulScalar(c) => (11, c),
         UnaryOp::Square => (12, 0.0),
         UnaryOp::Abs => (13, 0.0),
+        UnaryOp::Silu => (14, 0.0),
     }
 }
 

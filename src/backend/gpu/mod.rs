@@ -16,6 +16,7 @@ mod batchnorm;
 mod conv2d;
 mod elementwise;
 mod gmm_nll;
+mod groupnorm;
 mod layout;
 mod loss;
 mod matmul;
@@ -61,6 +62,7 @@ pub fn shaders() -> Vec<&'static Shader> {
         &conv2d::SHADER,
         &elementwise::SHADER,
         &gmm_nll::SHADER,
+        &groupnorm::SHADER,
         &layout::SHADER,
         &loss::SHADER,
         &matmul::SHADER,
@@ -343,5 +345,25 @@ impl Backend for Gpu {
         d: BatchNormDims,
     ) -> Result<(GpuStorage, GpuStorage, GpuStorage)> {
         batchnorm::backward(self, x, gy, gamma, mean, inv_std, d)
+    }
+    fn groupnorm_forward(
+        &self,
+        x: &GpuStorage,
+        gamma: &GpuStorage,
+        beta: &GpuStorage,
+        d: GroupNormDims,
+    ) -> Result<(GpuStorage, GpuStorage, GpuStorage)> {
+        groupnorm::forward(self, x, gamma, beta, d)
+    }
+    fn groupnorm_backward(
+        &self,
+        x: &GpuStorage,
+        gy: &GpuStorage,
+        gamma: &GpuStorage,
+        mean: &GpuStorage,
+        inv_std: &GpuStorage,
+        d: GroupNormDims,
+    ) -> Result<(GpuStorage, GpuStorage, GpuStorage)> {
+        groupnorm::backward(self, x, gy, gamma, mean, inv_std, d)
     }
 }

@@ -1,5 +1,5 @@
 //! The figures of a field comparison, as PNG: the maps side by side, P(k) with its scatter
-//! bands, R(k) and the scatter ratio with their error bands, the pixel PDF, the three
+//! bands, R(k) and the scatter ratio with their error bands, the pixel PDF (of ln(1 + δ)), the three
 //! Minkowski functionals, peak and cluster counts. Maps are drawn as ln(1 + δ) (density
 //! contrast in, the log density out, on the real set's 1 %–99 % range).
 
@@ -54,6 +54,29 @@ fn both(title: &str, x_label: &str, y_label: &str, x: &[f64], real: &BinStats, g
         .color(PALETTE[1])
         .line("generated", &line(x, &generated.mean))
         .color(PALETTE[1])
+}
+
+/// ln(1 + δ), floored at ln 10⁻³ (an empty cell).
+fn log_density(v: f32) -> f64 {
+    (1.0 + v as f64).max(1e-3).ln()
+}
+
+/// Bins of the figure's PDF.
+const PDF_BINS: usize = 60;
+
+/// The pooled density of ln(1 + δ) on `PDF_BINS` even bins over [lo, hi]: (centres, density).
+fn log_density_histogram(maps: ArrayView3<f32>, lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let width = (hi - lo).max(1e-12) / PDF_BINS as f64;
+    let mut counts = vec![0.0; PDF_BINS];
+    for &v in maps.iter() {
+        let i = ((log_density(v) - lo) / width).floor();
+        if i >= 0.0 {
+            counts[(i as usize).min(PDF_BINS - 1)] += 1.0;
+        }
+    }
+    let norm = 1.0 / (maps.len() as f64 * width);
+    let x = (0..PDF_BINS).map(|i| lo + (i as f64 + 0.5) * width).collect();
+    (x, counts.iter().map(|c| c * norm).collect())
 }
 
 /// A panel of the first maps of a set.
@@ -111,14 +134,14 @@ pub fn write_figures(c: &FieldComparison, generated: ArrayView3<f32>, real: Arra
             .labels("k [h/Mpc]", "ratio")
             .log_x()
             .y_range(lo, hi)
-            .band("", &band(k, &pr.ratio, &pr.ratio_se, 2.0))
-            .color(PALETTE[0])
-            .line("R(k)", &line(k, &pr.ratio))
-            .color(PALETTE[0])
             .band("", &band(k, &pr.scatter_ratio, &pr.scatter_ratio_se, 2.0))
             .color(PALETTE[1])
+            .band("", &band(k, &pr.ratio, &pr.ratio_se, 2.0))
+            .color(PALETTE[0])
             .line("scatter ratio", &line(k, &pr.scatter_ratio))
             .color(PALETTE[1])
+            .line("R(k)", &line(k, &pr.ratio))
+            .color(PALETTE[0])
             .line("1 ± 5 %", &[(ends[0], 1.05), (ends[1], 1.05)])
             .color(PALETTE[7])
             .line("", &[(ends[0], 0.95), (ends[1], 0.95)])
@@ -128,27 +151,24 @@ pub fn write_figures(c: &FieldComparison, generated: ArrayView3<f32>, real: Arra
         "power_ratio.png",
     )?;
 
-    // The pixel PDF: fraction per unit δ in each shared bin.
-    let pdf = &c.pixel_pdf;
-    let centres: Vec<f64> = pdf.edges.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
-    let widths: Vec<f64> = pdf.edges.windows(2).map(|w| (w[1] - w[0]).max(f64::MIN_POSITIVE)).collect();
-    let density = |b: &BinStats| -> (Vec<f64>, Vec<f64>) {
-        let d = b.mean.iter().zip(&widths).map(|(m, w)| m / w).collect();
-        let e = (0..b.len()).map(|i| b.se(i) / widths[i]).collect();
-        (d, e)
+    // The pixel PDF, drawn as the density of ln(1 + δ) on even bins from the real set's
+    // 0.01 % quantile to the largest value of either set, so that voids and peaks both show.
+    // (The comparison itself uses the real set's equal-count bins, in fields.json.)
+    let (lo, hi) = {
+        let mut v: Vec<f64> = real.iter().map(|&x| log_density(x)).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        let top = generated.iter().map(|&x| log_density(x)).fold(v[v.len() - 1], f64::max);
+        (quantile(&v, 1e-4), top)
     };
-    let ((rd, re), (gd, ge)) = (density(&pdf.real), density(&pdf.generated));
+    let (x, rd) = log_density_histogram(real, lo, hi);
+    let (_, gd) = log_density_histogram(generated, lo, hi);
     save(
-        Plot::new("pixel PDF on the real set's equal-count bins (±1 standard error)")
-            .labels("pixel value (δ)", "probability density")
+        Plot::new("pixel PDF of ln(1 + δ)")
+            .labels("ln(1 + δ)", "probability density")
             .log_y()
-            .band("", &band(&centres, &rd, &re, 1.0))
+            .line("real", &line(&x, &rd))
             .color(PALETTE[0])
-            .line("real", &line(&centres, &rd))
-            .color(PALETTE[0])
-            .band("", &band(&centres, &gd, &ge, 1.0))
-            .color(PALETTE[1])
-            .line("generated", &line(&centres, &gd))
+            .line("generated", &line(&x, &gd))
             .color(PALETTE[1]),
         "pdf.png",
     )?;
@@ -209,12 +229,11 @@ pub fn write_figures(c: &FieldComparison, generated: ArrayView3<f32>, real: Arra
     )?;
 
     // The maps: real beside generated, one colour scale (the real set's ln(1 + δ) range).
-    let log_density = |v: f32| (1.0 + v as f64).max(1e-3).ln();
     let mut values: Vec<f64> = real.iter().step_by(7).map(|&v| log_density(v)).collect();
     values.sort_unstable_by(f64::total_cmp);
     let scale = ColourScale {
         range: (quantile(&values, 0.01), quantile(&values, 0.99)),
-        value: &log_density,
+        value: &|v| log_density(v),
     };
     let maps_path = dir.join("maps.png");
     save_map_panels(&maps_path, &[panel("real", real), panel("generated", generated)], &scale, 3)?;
