@@ -3,6 +3,8 @@
 
 #[path = "data/cli.rs"]
 mod cli;
+#[path = "data/cmd.rs"]
+mod cmd;
 #[path = "data/field_comparison.rs"]
 mod field_comparison;
 #[path = "data/field_shapes.rs"]
@@ -24,7 +26,17 @@ mod ks;
 mod power_spectrum;
 #[path = "data/quijote.rs"]
 mod quijote;
+#[path = "data/simulate.rs"]
+mod simulate;
 #[path = "data/slices.rs"]
 mod slices;
 #[path = "data/spectrum.rs"]
 mod spectrum;
+
+/// A fresh directory under the system's temporary directory, unique to this process and name.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cosmograd-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

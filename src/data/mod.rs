@@ -1,7 +1,10 @@
-//! Data: the linear power spectrum, Gaussian random fields, the Quijote-like lognormal
-//! simulator, density slices on disk and their transform to a model's [−1, 1], and (to come)
-//! the CAMELS Multifield Dataset simulator and loader. Plain `ndarray` code, no tape.
+//! Data: the linear power spectrum, Fourier grids and Gaussian random fields; the Quijote-like
+//! lognormal simulator, density slices on disk and their transform to a model's [−1, 1]; the
+//! CAMELS parameters; the synthetic CMD simulator and the CAMELS Multifield Dataset loader.
+//! Plain `ndarray` code, no tape.
 
+pub mod atomic;
+pub mod cmd;
 pub mod fourier;
 pub mod grf;
 pub mod params;
