@@ -4,7 +4,7 @@
 
 use super::common::{lognormal_maps, temp_dir};
 use cosmograd::data::slices::{write_slices, Units};
-use ndarray::{Array2, ArrayD};
+use ndarray::{Array2, Array3, ArrayD};
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -54,8 +54,14 @@ fn bad_input_is_refused_before_a_run_directory_exists() {
     let mut bad = lognormal_maps(40, 16, 3);
     bad[[7, 3, 4]] = f32::NAN;
     bad.write_npy(std::fs::File::create(&nan).unwrap()).unwrap();
+    // 17×17 maps of 1 + δ: the DCGAN cannot halve them.
+    let odd = dir.join("odd.npy");
+    Array3::from_shape_fn((40, 17, 17), |(i, y, x)| 1.0 + 0.1 * ((i + 3 * y + 7 * x) % 5) as f32)
+        .write_npy(std::fs::File::create(&odd).unwrap())
+        .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--data", &data, "--size", "32"], "--size 32"),
+        (vec!["--data", odd.to_str().unwrap(), "--overdensity"], "cannot be halved"),
         (vec!["--data", &data, "--batch", "64"], "fewer than one batch"),
         (vec!["--data", &data, "--label-smoothing", "0.7"], "--label-smoothing"),
         (vec!["--data", &data, "--arch", "report", "--width", "8"], "report's networks exactly"),
