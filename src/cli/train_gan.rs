@@ -1,8 +1,8 @@
 //! `cosmograd train gan`: the report's MLP GAN (`--arch report`) or a DCGAN (`--arch dcgan`) on
 //! density slices, with mode-collapse diagnostics while it trains (`train/gan.rs`).
 
-use crate::backend::{choose, BackendChoice, Chosen};
 use crate::backend::Cpu;
+use crate::backend::{choose, BackendChoice, Chosen};
 use crate::data::slices::{load_slices, LoadOptions, Units};
 use crate::data::transform::ContrastTransform;
 use crate::error::{Error, Result};
@@ -77,6 +77,10 @@ pub struct GanArgs {
     /// `dcgan`: zero padding instead of circular padding in the convolutions.
     #[arg(long)]
     pub no_periodic: bool,
+    /// `dcgan`: no batch norm in the discriminator (its strided convolutions get biases
+    /// instead). Batch statistics of a batch of generated maps hide its amplitude from D.
+    #[arg(long)]
+    pub no_discriminator_norm: bool,
     /// `dcgan`: base width w (generator 8w, 4w, 2w, w, w channels; discriminator w … 8w).
     #[arg(long, default_value_t = defaults::WIDTH)]
     pub width: usize,
@@ -183,9 +187,10 @@ fn options(a: &GanArgs) -> Result<(GanOptions, GanArch)> {
         seed: a.seed,
     };
     opts.validate()?;
-    if report && (a.no_periodic || a.width != defaults::WIDTH || a.latent != defaults::LATENT) {
+    if report && (a.no_periodic || a.no_discriminator_norm || a.width != defaults::WIDTH || a.latent != defaults::LATENT) {
         return Err(Error::Other(
-            "--no-periodic, --width and --latent shape the DCGAN; --arch report is the report's networks exactly".into(),
+            "--no-periodic, --no-discriminator-norm, --width and --latent shape the DCGAN; --arch report is the report's networks exactly"
+                .into(),
         ));
     }
     if a.width == 0 {
@@ -197,7 +202,10 @@ fn options(a: &GanArgs) -> Result<(GanOptions, GanArch)> {
 fn architecture(kind: GanArch, size: usize, a: &GanArgs) -> Result<GanArchitecture> {
     let arch = match kind {
         GanArch::Report => GanArchitecture::report(size, a.seed),
-        GanArch::Dcgan => GanArchitecture::dcgan(size, a.latent, a.width, !a.no_periodic, a.seed),
+        GanArch::Dcgan => GanArchitecture {
+            discriminator_norm: !a.no_discriminator_norm,
+            ..GanArchitecture::dcgan(size, a.latent, a.width, !a.no_periodic, a.seed)
+        },
     };
     arch.validate()?;
     Ok(arch)

@@ -348,9 +348,12 @@ impl Plot {
                 }
                 Shape::Bars(bars) => {
                     let base = if log_y { y0 } else { 0.0 };
-                    let rects = bars
-                        .iter()
-                        .filter_map(|&(a, b, h)| Some(Rectangle::new([(self.tx(a)?, base), (self.tx(b)?, self.ty(h)?)], color.mix(0.7).filled())));
+                    let rects = bars.iter().filter_map(|&(a, b, h)| {
+                        Some(Rectangle::new(
+                            [(self.tx(a)?, base), (self.tx(b)?, self.ty(h)?)],
+                            color.mix(0.7).filled(),
+                        ))
+                    });
                     chart.draw_series(rects).map_err(|e| fail(&e))?
                 }
                 Shape::Band(points) => {

@@ -20,7 +20,7 @@
 //! generator      z → Linear → w₀×(S/2ᴸ)² → BN → ReLU
 //!                → L × [nearest upsample ×2 → Conv 3×3 → BN → ReLU]  (w₁ … w_L channels)
 //!                → Conv 3×3 → 1 channel → tanh
-//! discriminator  x → L × [Conv 4×4 stride 2 → (BN, from the second) → LeakyReLU 0.2]
+//! discriminator  x → L × [Conv 4×4 stride 2 → (BN, from the second; optional) → LeakyReLU 0.2]
 //!                → flatten → Linear → 1 logit, BCE on logits
 //! ```
 //!
@@ -106,8 +106,18 @@ pub struct GanArchitecture {
     pub periodic: bool,
     /// `dcgan`: the discriminator's LeakyReLU slope.
     pub leaky_slope: f64,
+    /// `dcgan`: batch norm after the discriminator's strided convolutions 2 … L (the DCGAN
+    /// paper's). Without it those convolutions get biases. Batch statistics taken over a batch
+    /// of generated maps alone remove that batch's overall amplitude, so a discriminator with
+    /// them barely sees whether G's maps have the data's power (`notes/results-gan.md`).
+    #[serde(default = "yes")]
+    pub discriminator_norm: bool,
     /// Seed of the initial weights.
     pub seed: u64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl GanArchitecture {
@@ -122,6 +132,7 @@ impl GanArchitecture {
             dropout: 0.3,
             periodic: false,
             leaky_slope: 0.0,
+            discriminator_norm: false,
             seed,
         }
     }
@@ -142,6 +153,7 @@ impl GanArchitecture {
             dropout: 0.0,
             periodic,
             leaky_slope: 0.2,
+            discriminator_norm: true,
             seed,
         }
     }
@@ -252,7 +264,12 @@ fn check_input<B: Backend>(what: &'static str, x: &Var<'_, B>, want: &[usize]) -
     if s.len() != want.len() + 1 || s[1..] != *want {
         let mut expected = vec![s.first().copied().unwrap_or(0)];
         expected.extend_from_slice(want);
-        return Err(Error::shape(what, &s, &expected, "the input does not match the network's configured size"));
+        return Err(Error::shape(
+            what,
+            &s,
+            &expected,
+            "the input does not match the network's configured size",
+        ));
     }
     Ok(())
 }
@@ -335,7 +352,12 @@ impl Gan {
     }
 
     /// The generator's non-saturating loss −ln D(G(z)), mean over the batch (BCE against 1).
-    pub fn generator_loss<'t, B: Backend>(&self, g_store: &ParamStore<B>, d_store: &ParamStore<B>, z: Var<'t, B>) -> Result<GeneratorStep<'t, B>> {
+    pub fn generator_loss<'t, B: Backend>(
+        &self,
+        g_store: &ParamStore<B>,
+        d_store: &ParamStore<B>,
+        z: Var<'t, B>,
+    ) -> Result<GeneratorStep<'t, B>> {
         let fake = self.generator.forward(g_store, z)?;
         let (loss, p_fake) = self.bce_against(d_store, fake, 1.0)?;
         Ok(GeneratorStep { loss, p_fake })
@@ -378,7 +400,17 @@ impl Generator {
         let mut convs = Vec::new();
         let same = conv_options(1, a.periodic);
         for i in 1..w.len() {
-            convs.push(Conv2d::new(store, &format!("up{i}"), w[i - 1], w[i], (3, 3), same, false, DCGAN_INIT, a.seed)?);
+            convs.push(Conv2d::new(
+                store,
+                &format!("up{i}"),
+                w[i - 1],
+                w[i],
+                (3, 3),
+                same,
+                false,
+                DCGAN_INIT,
+                a.seed,
+            )?);
             norms.push(BatchNorm2d::new(store, &format!("bn{i}"), w[i])?);
         }
         let last = *w.last().expect("validated: at least two widths");
@@ -445,9 +477,21 @@ impl Discriminator {
         let mut norms = Vec::new();
         let mut c_in = 1;
         for (i, &c) in w.iter().enumerate() {
-            // The first convolution has a bias and no batch norm (DCGAN); the others the reverse.
-            convs.push(Conv2d::new(store, &format!("down{}", i + 1), c_in, c, (4, 4), down, i == 0, DCGAN_INIT, a.seed)?);
-            if i > 0 {
+            // The first convolution has a bias and no batch norm (DCGAN); the others the reverse,
+            // or a bias too when the discriminator has no batch norm.
+            let norm = i > 0 && a.discriminator_norm;
+            convs.push(Conv2d::new(
+                store,
+                &format!("down{}", i + 1),
+                c_in,
+                c,
+                (4, 4),
+                down,
+                !norm,
+                DCGAN_INIT,
+                a.seed,
+            )?);
+            if norm {
                 norms.push(BatchNorm2d::new(store, &format!("bn{}", i + 1), c)?);
             }
             c_in = c;
@@ -481,8 +525,8 @@ impl Discriminator {
                 let mut h = x;
                 for (i, conv) in self.convs.iter().enumerate() {
                     h = conv.forward(s, h)?;
-                    if i > 0 {
-                        h = self.norms[i - 1].forward(s, h)?;
+                    if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
+                        h = norm.forward(s, h)?;
                     }
                     h = h.leaky_relu(a.leaky_slope)?;
                 }

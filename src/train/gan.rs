@@ -22,8 +22,10 @@
 //! uninterrupted one bit for bit on the CPU.
 
 use super::gan_step::{latents, AdamSettings, DiscriminatorStats, GanTrainer, GeneratorStats, Step};
-use super::shared::{augmentation, dihedral, epoch_order, metadata_json, progress_bar, read_lines, read_metrics, step_seed, write_lines, write_metrics};
 use super::run_dir::{files, RunDir};
+use super::shared::{
+    augmentation, dihedral, epoch_order, metadata_json, progress_bar, read_lines, read_metrics, step_seed, write_lines, write_metrics,
+};
 use crate::backend::Backend;
 use crate::data::transform::ContrastTransform;
 use crate::error::{Error, Result};
@@ -248,7 +250,10 @@ pub fn check_sizes(arch: &GanArchitecture, opts: &GanOptions, n: usize, size: us
     if n < opts.batch {
         return Err(Error::invalid(
             "train gan",
-            format!("the data holds {n} maps, fewer than one batch of {}; use more maps or a smaller --batch", opts.batch),
+            format!(
+                "the data holds {n} maps, fewer than one batch of {}; use more maps or a smaller --batch",
+                opts.batch
+            ),
         ));
     }
     if n < opts.diagnostic_maps {
@@ -323,15 +328,30 @@ pub fn train<B: Backend>(be: B, job: &GanJob<'_>, data: &GanData<'_>) -> Result<
     let mut metadata = BTreeMap::new();
     metadata.insert(meta::ARCH.to_string(), arch.to_json());
     metadata.insert(meta::OPTIONS.to_string(), serde_json::to_string(opts).expect("options serialise"));
-    metadata.insert(meta::TRANSFORM.to_string(), serde_json::to_string(&data.transform).expect("plain data"));
+    metadata.insert(
+        meta::TRANSFORM.to_string(),
+        serde_json::to_string(&data.transform).expect("plain data"),
+    );
 
     let (mut state, mut history, mut diagnostics) = if job.resume {
         resume(run, &mut t, arch, opts)?
     } else {
-        (GanState { epoch: 0, step: 0, seconds: 0.0 }, Vec::new(), Vec::new())
+        (
+            GanState {
+                epoch: 0,
+                step: 0,
+                seconds: 0.0,
+            },
+            Vec::new(),
+            Vec::new(),
+        )
     };
     if state.epoch >= opts.epochs {
-        return Ok(GanOutcome { state, history, diagnostics });
+        return Ok(GanOutcome {
+            state,
+            history,
+            diagnostics,
+        });
     }
     std::fs::create_dir_all(run.file(gan_files::SAMPLES_DIR))
         .map_err(|e| Error::io(format!("cannot create {}", run.file(gan_files::SAMPLES_DIR).display()), e))?;
@@ -373,7 +393,11 @@ pub fn train<B: Backend>(be: B, job: &GanJob<'_>, data: &GanData<'_>) -> Result<
             state.step += 1;
             if job.interrupt_at_step == Some(state.step) {
                 bar.abandon();
-                return Ok(GanOutcome { state, history, diagnostics });
+                return Ok(GanOutcome {
+                    state,
+                    history,
+                    diagnostics,
+                });
             }
             bar.set_position(state.step);
             bar.set_message(format!(
@@ -447,7 +471,11 @@ pub fn train<B: Backend>(be: B, job: &GanJob<'_>, data: &GanData<'_>) -> Result<
         }
     }
     bar.finish_and_clear();
-    Ok(GanOutcome { state, history, diagnostics })
+    Ok(GanOutcome {
+        state,
+        history,
+        diagnostics,
+    })
 }
 
 /// The fixed inputs of the diagnostics: latents, real maps in δ and in model units.
@@ -526,8 +554,14 @@ impl<'a, B: Backend> Probe<'a, B> {
         let value = |v: f32| v as f64;
         save_map_panels(
             path,
-            &[panel(format!("generated, epoch {epoch}"), &maps, shown), panel("training set".into(), &real, shown)],
-            &ColourScale { range: (-1.0, 1.0), value: &value },
+            &[
+                panel(format!("generated, epoch {epoch}"), &maps, shown),
+                panel("training set".into(), &real, shown),
+            ],
+            &ColourScale {
+                range: (-1.0, 1.0),
+                value: &value,
+            },
             2,
         )
     }
@@ -586,8 +620,8 @@ fn resume<B: Backend>(
         if saved_opts.as_ref() != Some(opts) {
             return Err(incompatible(format!("its training options were {saved_opts:?}, now {opts:?}")));
         }
-        let state: GanState = metadata_json(&info, meta::STATE)
-            .ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
+        let state: GanState =
+            metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
         checkpoint::load(&path, store, Some(opt))?;
         if opt.steps() != state.step {
             return Err(incompatible(format!(
@@ -646,11 +680,7 @@ pub fn diagnostics_plot(points: &[DiagnosticPoint], path: &std::path::Path) -> R
 
 fn nan_error(state: &GanState, epoch: usize, why: &str, culprit: &str, run: &RunDir) -> Error {
     let kept = if state.epoch > 0 {
-        format!(
-            "the checkpoints of epoch {} are kept in {}",
-            state.epoch,
-            run.path.display()
-        )
+        format!("the checkpoints of epoch {} are kept in {}", state.epoch, run.path.display())
     } else {
         "no epoch had finished, so there is no checkpoint".into()
     };
@@ -674,9 +704,12 @@ pub fn load_generator<B: Backend>(be: &B, run: &RunDir) -> Result<(GanTrainer<B>
     }
     let info = checkpoint::inspect(&path)?;
     let get = |key: &str| {
-        info.metadata
-            .get(key)
-            .ok_or_else(|| Error::Other(format!("{} has no `{key}` record; it was not written by `cosmograd train gan`", path.display())))
+        info.metadata.get(key).ok_or_else(|| {
+            Error::Other(format!(
+                "{} has no `{key}` record; it was not written by `cosmograd train gan`",
+                path.display()
+            ))
+        })
     };
     let arch = GanArchitecture::from_json(get(meta::ARCH)?)?;
     let transform: ContrastTransform = serde_json::from_str(get(meta::TRANSFORM)?)

@@ -225,7 +225,13 @@ impl<B: Backend> GanTrainer<B> {
     }
 
     /// The optimiser step after a finite loss with a finite gradient norm; otherwise nothing.
-    fn update<T: HasLoss>(opt: &mut Adam<B>, store: &mut ParamStore<B>, grads: Option<Grads<B>>, network: &'static str, out: T) -> Result<Step<T>> {
+    fn update<T: HasLoss>(
+        opt: &mut Adam<B>,
+        store: &mut ParamStore<B>,
+        grads: Option<Grads<B>>,
+        network: &'static str,
+        out: T,
+    ) -> Result<Step<T>> {
         let loss = out.loss();
         let Some(grads) = grads else {
             return Ok(Step::NonFinite {

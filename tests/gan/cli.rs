@@ -10,7 +10,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn cosmograd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cosmograd")).args(args).env("RAYON_NUM_THREADS", "2").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_cosmograd"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .unwrap()
 }
 
 fn fails(args: &[&str]) -> String {
@@ -31,7 +35,14 @@ fn succeeds(args: &[&str]) -> String {
 /// 40 tiny maps written as 1 + δ with their sidecar.
 fn tiny_set(dir: &Path) -> String {
     let path = dir.join("slices.npy");
-    write_slices(&path, lognormal_maps(40, 16, 2).view(), Units::Overdensity, 1000.0, serde_json::Value::Null).unwrap();
+    write_slices(
+        &path,
+        lognormal_maps(40, 16, 2).view(),
+        Units::Overdensity,
+        1000.0,
+        serde_json::Value::Null,
+    )
+    .unwrap();
     path.to_str().unwrap().to_string()
 }
 
@@ -43,7 +54,9 @@ fn bad_input_is_refused_before_a_run_directory_exists() {
     let out = dir.join("run");
     let o = out.to_str().unwrap();
     let flat = dir.join("flat.npy");
-    Array2::<f32>::zeros((16, 16)).write_npy(std::fs::File::create(&flat).unwrap()).unwrap();
+    Array2::<f32>::zeros((16, 16))
+        .write_npy(std::fs::File::create(&flat).unwrap())
+        .unwrap();
     let empty = dir.join("empty.npy");
     std::fs::write(&empty, b"").unwrap();
     let missing = dir.join("missing.npy");
@@ -64,7 +77,10 @@ fn bad_input_is_refused_before_a_run_directory_exists() {
         (vec!["--data", odd.to_str().unwrap(), "--overdensity"], "cannot be halved"),
         (vec!["--data", &data, "--batch", "64"], "fewer than one batch"),
         (vec!["--data", &data, "--label-smoothing", "0.7"], "--label-smoothing"),
-        (vec!["--data", &data, "--arch", "report", "--width", "8"], "report's networks exactly"),
+        (
+            vec!["--data", &data, "--arch", "report", "--width", "8"],
+            "report's networks exactly",
+        ),
         (vec!["--data", &data, "--lr-g", "0"], "learning rates must be positive"),
         (vec!["--data", &data, "--epochs", "0"], "--epochs must be at least 1"),
         (vec!["--data", &data, "--diagnostic-maps", "4"], "too few"),
@@ -84,7 +100,10 @@ fn bad_input_is_refused_before_a_run_directory_exists() {
     let err = fails(&["train", "gan", "--arch", "vae"]);
     assert!(err.contains("report") && err.contains("dcgan"), "{err}");
     let d = dir.to_str().unwrap();
-    for args in [vec!["train", "gan", "--resume", d], vec!["sample", "gan", "--run", d, "--out", "x.npy"]] {
+    for args in [
+        vec!["train", "gan", "--resume", d],
+        vec!["sample", "gan", "--run", d, "--out", "x.npy"],
+    ] {
         let err = fails(&args);
         assert!(err.contains("is not a run directory"), "{args:?}: {err}");
     }
@@ -98,11 +117,33 @@ fn a_tiny_run_trains_and_samples_in_the_units_of_its_data() {
     let data = tiny_set(&dir);
     let run = dir.join("run");
     let r = run.to_str().unwrap();
-    let common = ["--data", &data, "--epochs", "1", "--batch", "8", "--width", "2", "--latent", "4", "--diagnostic-maps", "16"];
+    let common = [
+        "--data",
+        &data,
+        "--epochs",
+        "1",
+        "--batch",
+        "8",
+        "--width",
+        "2",
+        "--latent",
+        "4",
+        "--diagnostic-maps",
+        "16",
+    ];
     let mut args = vec!["train", "gan", "--out", r];
     args.extend_from_slice(&common);
     succeeds(&args);
-    for f in ["config.json", "generator.safetensors", "discriminator.safetensors", "metrics.jsonl", "diagnostics.jsonl", "diagnostics.png", "loss.png", "samples/epoch_0001.png"] {
+    for f in [
+        "config.json",
+        "generator.safetensors",
+        "discriminator.safetensors",
+        "metrics.jsonl",
+        "diagnostics.jsonl",
+        "diagnostics.png",
+        "loss.png",
+        "samples/epoch_0001.png",
+    ] {
         assert!(run.join(f).is_file(), "{f}");
     }
     // A second run into the same directory is refused without --force.

@@ -24,6 +24,7 @@ fn arch_of(case: &Value) -> GanArchitecture {
         dropout: 0.0,
         periodic: case["periodic"].as_bool().unwrap(),
         leaky_slope: if report { 0.0 } else { 0.2 },
+        discriminator_norm: !report,
         seed: 0,
     }
 }
@@ -76,13 +77,26 @@ fn discriminator_loss_gradients_and_running_statistics_match_pytorch() {
         let name = case["name"].as_str().unwrap();
         let mut tr = trainer(&case);
         let fake = tr.generate_for_training(&t(&case["z_d"])).unwrap();
-        assert_store(&format!("{name}: G buffers after generating"), &tr.g, &case["g_buffers_after_generating"]);
+        assert_store(
+            &format!("{name}: G buffers after generating"),
+            &tr.g,
+            &case["g_buffers_after_generating"],
+        );
         let tape = Tape::new(B::default()).training(true);
         let step = tr
             .gan
-            .discriminator_loss(&tr.d, tape.input(t(&case["real"])), tape.input(fake), case["real_label"].as_f64().unwrap())
+            .discriminator_loss(
+                &tr.d,
+                tape.input(t(&case["real"])),
+                tape.input(fake),
+                case["real_label"].as_f64().unwrap(),
+            )
             .unwrap();
-        assert_close(&format!("{name}: D loss"), &[step.loss.item().unwrap()], &[case["d_loss"].as_f64().unwrap()]);
+        assert_close(
+            &format!("{name}: D loss"),
+            &[step.loss.item().unwrap()],
+            &[case["d_loss"].as_f64().unwrap()],
+        );
         let grads = tape.backward(step.loss).unwrap();
         for (p, enc) in case["d_grads"].as_object().unwrap() {
             let g = tr.d.grad(&grads, p).unwrap_or_else(|| panic!("{name}: no gradient for {p}"));
@@ -100,7 +114,11 @@ fn generator_loss_and_gradients_through_the_discriminator_match_pytorch() {
         let tr = trainer(&case);
         let tape = Tape::new(B::default()).training(true);
         let step = tr.gan.generator_loss(&tr.g, &tr.d, tape.input(t(&case["z_g"]))).unwrap();
-        assert_close(&format!("{name}: G loss"), &[step.loss.item().unwrap()], &[case["g_loss"].as_f64().unwrap()]);
+        assert_close(
+            &format!("{name}: G loss"),
+            &[step.loss.item().unwrap()],
+            &[case["g_loss"].as_f64().unwrap()],
+        );
         let grads = tape.backward(step.loss).unwrap();
         for (p, enc) in case["g_grads"].as_object().unwrap() {
             let g = tr.g.grad(&grads, p).unwrap_or_else(|| panic!("{name}: no gradient for {p}"));
@@ -121,7 +139,11 @@ fn one_trainer_step_of_each_network_matches_pytorchs_adam_steps() {
         let Step::Done(g) = tr.generator_step(&t(&case["z_g"]), 0).unwrap() else {
             panic!("{name}: G step not finite")
         };
-        assert_close(&format!("{name}: G loss of the step"), &[g.loss], &[case["step_g_loss"].as_f64().unwrap()]);
+        assert_close(
+            &format!("{name}: G loss of the step"),
+            &[g.loss],
+            &[case["step_g_loss"].as_f64().unwrap()],
+        );
         let after = &case["after_steps"];
         assert_store(&format!("{name}: G after its step"), &tr.g, &after["generator"]);
         assert_store(&format!("{name}: D after its step"), &tr.d, &after["discriminator"]);

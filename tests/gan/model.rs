@@ -28,7 +28,10 @@ fn the_report_networks_have_the_reports_layers_and_pytorchs_parameter_counts() {
     assert_eq!(d.num_params(), 11_145_217);
     assert_eq!(g.num_params(), 4_881_152);
     let shape = |s: &ParamStore<B>, n: &str| s.get(n).unwrap().shape().to_vec();
-    for (i, (o, n)) in [(2048, 4096), (1024, 2048), (512, 1024), (256, 512), (1, 256)].into_iter().enumerate() {
+    for (i, (o, n)) in [(2048, 4096), (1024, 2048), (512, 1024), (256, 512), (1, 256)]
+        .into_iter()
+        .enumerate()
+    {
         assert_eq!(shape(&d, &format!("fc{}.weight", i + 1)), vec![o, n]);
     }
     for (i, (o, n)) in [(256, 100), (512, 256), (1024, 512), (4096, 1024)].into_iter().enumerate() {
@@ -68,7 +71,10 @@ fn inputs_of_the_wrong_size_are_refused_with_both_shapes() {
     let tape = Tape::new(be);
     let maps = tape.input(Tensor::zeros(&be, &[2, 1, 32, 32]).unwrap());
     let err = gan.discriminator.forward(&d, maps).unwrap_err().to_string();
-    assert!(err.contains("gan discriminator") && err.contains("[2, 1, 32, 32]") && err.contains("[2, 1, 16, 16]"), "{err}");
+    assert!(
+        err.contains("gan discriminator") && err.contains("[2, 1, 32, 32]") && err.contains("[2, 1, 16, 16]"),
+        "{err}"
+    );
     let z = tape.input(Tensor::zeros(&be, &[2, 100]).unwrap());
     let err = gan.generator.forward(&g, z).unwrap_err().to_string();
     assert!(err.contains("gan generator") && err.contains("[2, 8]"), "{err}");
@@ -124,7 +130,11 @@ fn a_step_with_a_non_finite_loss_changes_nothing_and_the_guard_names_the_op() {
         Step::NonFinite { network, why } => assert!(network == "discriminator" && why.contains("NaN"), "{why}"),
         Step::Done(_) => panic!("a NaN weight gave a finite loss"),
     }
-    assert_eq!(t.d.get("down1.weight").unwrap().to_vec_f32(&be).unwrap(), before, "no parameter changed");
+    assert_eq!(
+        t.d.get("down1.weight").unwrap().to_vec_f32(&be).unwrap(),
+        before,
+        "no parameter changed"
+    );
     assert_eq!(t.opt_d.state().step, 0);
     let culprit = t.diagnose("discriminator", &real, &fake, &z, 0);
     assert!(culprit.contains("linear"), "{culprit}");
@@ -140,7 +150,11 @@ fn labels_and_settings_out_of_range_are_refused() {
     assert!(err.contains("real label"), "{err}");
     let mut bad = ADAM;
     bad.lr_generator = -1.0;
-    assert!(GanTrainer::new(be, &arch, &bad, 1.0).err().unwrap().to_string().contains("learning rates"));
+    assert!(GanTrainer::new(be, &arch, &bad, 1.0)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("learning rates"));
     let mut bad = ADAM;
     bad.beta1 = 1.0;
     assert!(GanTrainer::new(be, &arch, &bad, 1.0).err().unwrap().to_string().contains("β"));

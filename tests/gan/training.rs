@@ -35,8 +35,19 @@ fn data(f: &Fixture) -> GanData<'_> {
     }
 }
 
-fn run(arch: &GanArchitecture, opts: &GanOptions, dir: &std::path::Path, resume: bool, stop: Option<u64>, f: &Fixture) -> Result<GanOutcome> {
-    let run = if resume { RunDir { path: dir.to_path_buf() } } else { RunDir::create(dir, false)? };
+fn run(
+    arch: &GanArchitecture,
+    opts: &GanOptions,
+    dir: &std::path::Path,
+    resume: bool,
+    stop: Option<u64>,
+    f: &Fixture,
+) -> Result<GanOutcome> {
+    let run = if resume {
+        RunDir { path: dir.to_path_buf() }
+    } else {
+        RunDir::create(dir, false)?
+    };
     let job = GanJob {
         arch,
         options: opts,
@@ -91,7 +102,12 @@ fn an_interrupted_run_resumed_repeats_the_uninterrupted_one_bit_for_bit() {
             let (x, y) = (params(&a.join(net)), params(&b.join(net)));
             assert_eq!(x, y, "{name}: {net}");
         }
-        for f in [files::LOSS_PNG, gan_files::DIAGNOSTICS_PNG, &gan_files::sample_grid(1), &gan_files::sample_grid(2)] {
+        for f in [
+            files::LOSS_PNG,
+            gan_files::DIAGNOSTICS_PNG,
+            &gan_files::sample_grid(1),
+            &gan_files::sample_grid(2),
+        ] {
             assert!(bytes(a.join(f)).starts_with(b"\x89PNG"), "{name}: {f}");
         }
         for d in [a, b] {
@@ -120,7 +136,14 @@ fn the_diagnostics_and_metrics_hold_what_they_promise() {
     let out = run(&tiny_dcgan(), &options(1), &dir, false, None, &f).unwrap();
     let m = &out.history[0];
     assert_eq!((m.epoch, m.step), (1, 4));
-    for v in [m.d_accuracy_real, m.d_accuracy_fake, m.d_eval_accuracy_real, m.d_eval_accuracy_fake, m.d_mean_real, m.d_mean_fake] {
+    for v in [
+        m.d_accuracy_real,
+        m.d_accuracy_fake,
+        m.d_eval_accuracy_real,
+        m.d_eval_accuracy_fake,
+        m.d_mean_real,
+        m.d_mean_fake,
+    ] {
         assert!((0.0..=1.0).contains(&v), "{m:?}");
     }
     let d = out.diagnostics.last().unwrap();
@@ -131,7 +154,9 @@ fn the_diagnostics_and_metrics_hold_what_they_promise() {
     let mut sum = 0.0;
     for i in 0..16 {
         for j in i + 1..16 {
-            let d2: f64 = (0..256).map(|p| (real[[i, p / 16, p % 16]] as f64 - real[[j, p / 16, p % 16]] as f64).powi(2)).sum();
+            let d2: f64 = (0..256)
+                .map(|p| (real[[i, p / 16, p % 16]] as f64 - real[[j, p / 16, p % 16]] as f64).powi(2))
+                .sum();
             sum += (d2 / 256.0).sqrt();
         }
     }
