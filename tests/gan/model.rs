@@ -160,3 +160,21 @@ fn labels_and_settings_out_of_range_are_refused() {
     assert!(GanTrainer::new(be, &arch, &bad, 1.0).err().unwrap().to_string().contains("β"));
     assert_eq!(GanArch::Report.name(), "report");
 }
+
+#[test]
+fn a_dcgan_discriminator_without_batch_norm_has_biases_instead_and_old_records_keep_it() {
+    let arch = GanArchitecture {
+        discriminator_norm: false,
+        ..GanArchitecture::dcgan(64, 100, 16, true, 1)
+    };
+    let (mut g, mut d) = stores();
+    Gan::new(&mut g, &mut d, &arch).unwrap();
+    // 174,801 with batch norm (above) − 2·(32 + 64 + 128) for γ, β + (32 + 64 + 128) biases.
+    assert_eq!(d.num_params(), 174_577);
+    assert!(d.get("bn2.weight").is_err() && d.get("down2.bias").is_ok());
+    assert_eq!(g.num_params(), 304_529);
+    // A record written before the option existed means the DCGAN with batch norm.
+    let mut old: serde_json::Value = serde_json::from_str(&GanArchitecture::dcgan(16, 8, 4, true, 3).to_json()).unwrap();
+    old.as_object_mut().unwrap().remove("discriminator_norm");
+    assert!(GanArchitecture::from_json(&old.to_string()).unwrap().discriminator_norm);
+}
