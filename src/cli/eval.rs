@@ -20,11 +20,11 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(subcommand)]
-    pub model: Model,
+    pub what: What,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Model {
+pub enum What {
     /// Evaluate an MDN run on its test simulations (per-parameter accuracy and calibration).
     Mdn(MdnArgs),
     /// Judge generated density maps against real ones with the field-statistics suite.
@@ -48,9 +48,9 @@ pub struct MdnArgs {
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    match a.model {
-        Model::Mdn(m) => run_mdn(m),
-        Model::Fields(f) => super::eval_fields::run(f),
+    match a.what {
+        What::Mdn(m) => run_mdn(m),
+        What::Fields(f) => super::eval_fields::run(f),
     }
 }
 

@@ -9,10 +9,13 @@ mod info;
 mod lesson;
 mod progress;
 mod sample;
+mod sample_ddpm;
+mod sample_gan;
 mod simulate;
 mod simulate_quijote;
 mod train;
 mod train_ddpm;
+mod train_gan;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -41,13 +44,13 @@ pub enum Command {
     Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
-    /// Train a model (`train mdn`: infer the CMD parameters from maps; `train ddpm`: generate
-    /// density fields).
+    /// Train a model (`train mdn`: infer the CMD parameters from maps; `train ddpm`, `train
+    /// gan`: generate density fields).
     Train(train::Args),
-    /// Draw from a trained generative model (`sample ddpm --run RUN`).
+    /// Draw maps from a trained generative model (`sample ddpm --run RUN`, `sample gan --run RUN`).
     Sample(sample::Args),
-    /// Evaluate a trained model (`eval mdn --run RUN`) or judge what one produced
-    /// (`eval fields`: generated density fields against real ones).
+    /// Evaluate a trained model (`eval mdn --run RUN`) or judge generated density fields
+    /// against real ones (`eval fields`).
     Eval(eval::Args),
 }
 

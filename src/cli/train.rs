@@ -25,6 +25,9 @@ pub enum Model {
     Mdn(MdnArgs),
     /// A denoising diffusion model of density slices (the second report's DDPM, corrected).
     Ddpm(super::train_ddpm::Args),
+    /// A GAN generating density fields: the report's MLP GAN or a DCGAN, with mode-collapse
+    /// diagnostics.
+    Gan(super::train_gan::GanArgs),
 }
 
 /// Where the kernels run.
@@ -51,6 +54,7 @@ pub mod defaults {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct MdnArgs {
     /// A directory with CMD files (Maps_<field>_<suite>_<set>_z=0.00.npy and the parameter
     /// file). Without it, a synthetic CMD-like set is generated once and cached.
@@ -138,6 +142,7 @@ pub fn run(a: Args) -> Result<i32> {
     match a.model {
         Model::Mdn(m) => run_mdn(m),
         Model::Ddpm(d) => super::train_ddpm::run(d),
+        Model::Gan(g) => super::train_gan::run(g),
     }
 }
 

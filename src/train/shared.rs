@@ -67,19 +67,29 @@ pub fn progress_bar(show: bool, total: u64, at: u64, unit: &str) -> indicatif::P
 
 /// Writes one JSON object per line to `files::METRICS` (atomically: the whole history).
 pub fn write_metrics<T: Serialize>(run: &RunDir, history: &[T]) -> Result<()> {
+    write_lines(run, files::METRICS, history)
+}
+
+/// Writes one JSON object per line to the run's file `name` (atomically: all lines).
+pub fn write_lines<T: Serialize>(run: &RunDir, name: &str, lines: &[T]) -> Result<()> {
     let mut text = String::new();
-    for m in history {
+    for m in lines {
         text.push_str(&serde_json::to_string(m).expect("metrics serialise"));
         text.push('\n');
     }
-    run.write_text(files::METRICS, &text)
+    run.write_text(name, &text)
 }
 
 /// The metrics lines of the epochs a checkpoint holds (`keep`): an interrupted epoch's line
 /// never reached the file, but a crash between the two writes could leave one extra. A
 /// missing file is an empty history.
 pub fn read_metrics<T: DeserializeOwned>(run: &RunDir, keep: impl Fn(&T) -> bool) -> Result<Vec<T>> {
-    let Ok(text) = run.read_text(files::METRICS) else {
+    read_lines(run, files::METRICS, keep)
+}
+
+/// The lines of the run's JSON-lines file `name` that `keep` accepts (none if it is missing).
+pub fn read_lines<T: DeserializeOwned>(run: &RunDir, name: &str, keep: impl Fn(&T) -> bool) -> Result<Vec<T>> {
+    let Ok(text) = run.read_text(name) else {
         return Ok(Vec::new());
     };
     let all = text
@@ -87,7 +97,7 @@ pub fn read_metrics<T: DeserializeOwned>(run: &RunDir, keep: impl Fn(&T) -> bool
         .filter(|l| !l.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<std::result::Result<Vec<T>, _>>()
-        .map_err(|e| Error::Other(format!("{} is damaged: {e}", run.file(files::METRICS).display())))?;
+        .map_err(|e| Error::Other(format!("{} is damaged: {e}", run.file(name).display())))?;
     Ok(all.into_iter().filter(|m| keep(m)).collect())
 }
 
