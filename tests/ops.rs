@@ -4,6 +4,8 @@
 mod gradcheck;
 #[path = "ops/kernels.rs"]
 mod kernels;
+#[path = "ops/nan.rs"]
+mod nan;
 #[path = "ops/precision.rs"]
 mod precision;
 #[path = "ops/tape.rs"]

@@ -8,6 +8,9 @@
 //! | tanh | (eˣ − e^{−X}) / (eˣ + e^{−X}) | 1 − h² |
 //! | softplus | ln(1 + eˣ) | σ(X) |
 //!
+//! NaN propagates through every one of them, in the value and the gradient (f'(NaN) = NaN),
+//! so the guard sees it; see notes/activation.md, "NaN in, NaN out".
+//!
 //! The kernels are `apply`/`derivative` in `backend/cpu/elementwise.rs`; the rule is
 //! [`Map`](super::unary::Map). Derivation: `notes/activation.md`.
 
