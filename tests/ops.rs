@@ -1,5 +1,7 @@
 //! Integration tests of the engine core: one binary, one module per area.
 
+#[path = "ops/checker.rs"]
+mod checker;
 #[path = "ops/gradcheck.rs"]
 mod gradcheck;
 #[path = "ops/kernels.rs"]
