@@ -6,6 +6,8 @@ mod checker;
 mod gradcheck;
 #[path = "ops/kernels.rs"]
 mod kernels;
+#[path = "ops/limits.rs"]
+mod limits;
 #[path = "ops/nan.rs"]
 mod nan;
 #[path = "ops/precision.rs"]

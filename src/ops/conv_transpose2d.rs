@@ -65,8 +65,24 @@ fn geom(x: &[usize], w: &[usize], o: ConvTranspose2dOptions) -> Result<Conv2dGeo
             format!("output_padding {} must be smaller than the stride {}", o.output_padding, o.stride),
         ));
     }
-    let size = |n: usize, k: usize| ((n.max(1) - 1) * o.stride + k + o.output_padding).checked_sub(2 * o.padding);
-    let (Some(ho), Some(wo)) = (size(x[2], w[2]), size(x[3], w[3])) else {
+    // Checked: a huge stride or padding must be an error, not a wrapped size.
+    let size = |n: usize, k: usize| -> Result<Option<usize>> {
+        let full = (n.max(1) - 1)
+            .checked_mul(o.stride)
+            .and_then(|v| v.checked_add(k)?.checked_add(o.output_padding));
+        let pads = o.padding.checked_mul(2);
+        match (full, pads) {
+            (Some(f), Some(p)) => Ok(f.checked_sub(p)),
+            _ => Err(Error::invalid(
+                OP,
+                format!(
+                    "stride {} and padding {} make an output larger than any memory (input {x:?})",
+                    o.stride, o.padding
+                ),
+            )),
+        }
+    };
+    let (Some(ho), Some(wo)) = (size(x[2], w[2])?, size(x[3], w[3])?) else {
         return Err(Error::shape(OP, x, w, format!("padding {} leaves no output", o.padding)));
     };
     let conv = Conv2dOptions::new(o.stride, Padding::Symmetric(o.padding), PadMode::Zeros);

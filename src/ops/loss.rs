@@ -78,9 +78,13 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
             "the target is a label and takes no gradient; pass it as an input (tape.input)",
         ));
     }
+    let n = p.numel();
+    // The mean of no losses is 0/0; `mean()` of an empty tensor is an error, and so is this.
+    if n == 0 && reduction == Reduction::Mean {
+        return Err(empty_batch(name, p.shape()));
+    }
     let be = pred.backend();
     let per = be.pointwise_loss(kind, p.storage(), t.storage());
-    let n = p.numel();
     let (value, shape) = match reduction {
         Reduction::None => (per, p.shape().to_vec()),
         Reduction::Sum | Reduction::Mean => {
@@ -97,6 +101,13 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
         PointwiseLoss { kind, reduction },
         &[pred, target],
         Tensor::from_storage(value, shape),
+    )
+}
+
+fn empty_batch(op: &'static str, shape: &[usize]) -> Error {
+    Error::invalid(
+        op,
+        format!("the batch is empty (shape {shape:?}): a mean over no samples is undefined; skip empty batches"),
     )
 }
 
@@ -134,6 +145,9 @@ pub fn cross_entropy<'t, B: Backend>(logits: Var<'t, B>, labels: &[usize]) -> Re
         ));
     }
     let (n, c) = (s[0], s[1]);
+    if n == 0 {
+        return Err(empty_batch("cross_entropy", &s));
+    }
     let mut onehot = vec![0.0; n * c];
     for (i, &l) in labels.iter().enumerate() {
         if l >= c {
@@ -160,5 +174,8 @@ pub fn cross_entropy_soft<'t, B: Backend>(logits: Var<'t, B>, target: Var<'t, B>
         ));
     }
     let n = sl[0];
+    if n == 0 {
+        return Err(empty_batch("cross_entropy", &sl));
+    }
     logits.log_softmax()?.mul(target)?.sum()?.mul_scalar(-1.0 / n as f64)
 }
