@@ -4,6 +4,8 @@
 mod checker;
 #[path = "ops/gradcheck.rs"]
 mod gradcheck;
+#[path = "ops/guard.rs"]
+mod guard;
 #[path = "ops/kernels.rs"]
 mod kernels;
 #[path = "ops/limits.rs"]

@@ -104,7 +104,7 @@ impl<B: Backend> ParamStore<B> {
             .params
             .get(name)
             .ok_or_else(|| Error::invalid("param_store", format!("no parameter named `{name}`")))?;
-        Ok(tape.param_of(self.id, name, value))
+        tape.param_from(self.id, name, value, self.origin(name))
     }
     /// A buffer as a tape input (no gradient).
     pub fn buffer_var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {
@@ -112,7 +112,7 @@ impl<B: Backend> ParamStore<B> {
             .buffers
             .get(name)
             .ok_or_else(|| Error::invalid("param_store", format!("no buffer named `{name}`")))?;
-        Ok(tape.input(value.clone()))
+        tape.buffer_from(name, value.clone(), self.origin(name))
     }
     /// The value of buffer `name` as this tape's forward passes left it: the update queued on
     /// the tape if there is one, else the stored value.

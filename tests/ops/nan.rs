@@ -8,7 +8,7 @@ use cosmograd::prelude::*;
 
 /// f applied to [1, NaN, −2, 0.5] on backend B (value, gradient of Σ f), each as f64.
 fn run<B: Backend + Default>(f: impl for<'t> Fn(Var<'t, B>) -> Result<Var<'t, B>>) -> (Vec<f64>, Vec<f64>) {
-    let t = Tape::new(B::default());
+    let t = Tape::new(B::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &[1.0, f64::NAN, -2.0, 0.5], &[4]).unwrap());
     let y = f(x).unwrap();
     let value = y.to_vec();
@@ -38,14 +38,14 @@ macro_rules! both {
 fn relu_propagates_nan() {
     both!("relu", |x| x.relu());
     // The example: relu([1, NaN, 2]).sum() was 3.
-    let t = Tape::new(Cpu::<f64>::default());
+    let t = Tape::new(Cpu::<f64>::default()).guard(false);
     let s = t.input_f64(&[1.0, f64::NAN, 2.0], &[3]).unwrap().relu().unwrap().sum().unwrap();
     assert!(s.item().unwrap().is_nan());
 }
 
 #[test]
 fn relu_keeps_its_values_and_zero_gradient_at_zero() {
-    let t = Tape::new(Cpu::<f64>::default());
+    let t = Tape::new(Cpu::<f64>::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &[-1.0, 0.0, 2.0, f64::NEG_INFINITY], &[4]).unwrap());
     let y = x.relu().unwrap();
     assert_eq!(y.to_vec(), vec![0.0, 0.0, 2.0, 0.0]);
@@ -59,7 +59,7 @@ fn relu_propagates_nan_in_the_parallel_chunked_path() {
     let n = 100_000;
     let mut v = vec![-1.0; n];
     v[77_777] = f64::NAN;
-    let t = Tape::new(Cpu::<f32>::default());
+    let t = Tape::new(Cpu::<f32>::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &v, &[n]).unwrap());
     let y = x.relu().unwrap();
     let vals = y.to_vec();
@@ -96,14 +96,14 @@ fn abs_propagates_nan() {
 #[test]
 fn bce_of_a_nan_probability_is_nan() {
     // ln p was floored at −100 with f64::max, which turned NaN into a loss of 100·t.
-    let t = Tape::new(Cpu::<f64>::default());
+    let t = Tape::new(Cpu::<f64>::default()).guard(false);
     let p = t.leaf(Tensor::from_f64(t.backend(), &[f64::NAN, 0.5], &[2]).unwrap());
     let y = t.input_f64(&[1.0, 0.0], &[2]).unwrap();
     let l = loss::bce(p, y, Reduction::None).unwrap();
     let v = l.to_vec();
     assert!(v[0].is_nan() && v[1].is_finite(), "{v:?}");
     // The floors still apply to finite values: p = 0 gives ln p = −100, not −∞.
-    let t = Tape::new(Cpu::<f64>::default());
+    let t = Tape::new(Cpu::<f64>::default()).guard(false);
     let p = t.input_f64(&[0.0], &[1]).unwrap();
     let y = t.input_f64(&[1.0], &[1]).unwrap();
     assert_eq!(loss::bce(p, y, Reduction::Sum).unwrap().item().unwrap(), 100.0);

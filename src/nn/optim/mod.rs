@@ -203,7 +203,8 @@ pub trait Optimizer<B: Backend> {
                 "optimizer",
                 format!(
                     "the global gradient norm is {grad_norm}; parameters were left unchanged. \
-                     Run with COSMOGRAD_GUARD=1 to name the op that produced the non-finite value, \
+                     Run with COSMOGRAD_GUARD=1 to name where the non-finite value first appeared (the op \
+                     that produced it, or the input or parameter that entered the tape with it), \
                      or lower the learning rate"
                 ),
             ));
