@@ -374,7 +374,8 @@ impl<B: Backend> Tape<B> {
     pub fn backward(&self, loss: Var<'_, B>) -> Result<Grads<B>> {
         if std::env::var_os("COSMOGRAD_TRACE").is_some_and(|v| v != "0") {
             let (grads, trace) = self.backward_traced(loss)?;
-            eprint!("{}", trace.render());
+            // Not `eprint!`, which panics when standard error is closed.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), trace.render().as_bytes());
             return Ok(grads);
         }
         self.backward_observed(loss, None)

@@ -1,5 +1,7 @@
-//! `cosmograd gradcheck [--op NAME] [--json] [--worst N]`: the gradient-check suite as a table.
+//! `cosmograd gradcheck [--op NAME] [--json] [--worst K]`: the gradient-check suite as a table.
 
+use super::out;
+use crate::autodiff::gradcheck::{json_f64, Entry};
 use crate::error::{Error, Result};
 use crate::ops::cases::all_cases;
 use serde::Serialize;
@@ -12,8 +14,9 @@ pub struct Args {
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// Also print the K worst elements of each failing input (the gradient table).
-    #[arg(long, default_value_t = 0)]
+    /// Also show the K worst elements of each failing input (the gradient table); with
+    /// `--json`, of every input.
+    #[arg(long, default_value_t = 0, value_name = "K", value_parser = out::count, allow_negative_numbers = true)]
     pub worst: usize,
 }
 
@@ -23,9 +26,14 @@ struct Row {
     variant: String,
     input: String,
     shape: Vec<usize>,
+    #[serde(serialize_with = "json_f64")]
     max_abs_err: f64,
+    #[serde(serialize_with = "json_f64")]
     max_rel_err: f64,
     ok: bool,
+    /// The worst elements, worst first (`--worst K`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    worst: Vec<Entry>,
 }
 
 pub fn run(a: Args) -> Result<i32> {
@@ -40,9 +48,14 @@ pub fn run(a: Args) -> Result<i32> {
             a.op.unwrap_or_default()
         )));
     }
+    let bar = indicatif::ProgressBar::new(cases.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("gradcheck {bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut rows = Vec::new();
     let mut tables = Vec::new();
     for mut case in cases {
+        bar.set_message(format!("{} ({})", case.op, case.variant));
         case.opts.top = a.worst.max(1);
         let report = case.check()?;
         for inp in &report.inputs {
@@ -54,25 +67,29 @@ pub fn run(a: Args) -> Result<i32> {
                 max_abs_err: inp.max_abs_err,
                 max_rel_err: inp.max_rel_err,
                 ok: inp.passed,
+                worst: if a.worst > 0 { inp.worst.clone() } else { Vec::new() },
             });
         }
         if a.worst > 0 && !report.passed() {
             tables.push(format!("{} ({})\n{}", case.op, case.variant, report.table()));
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let passed = rows.iter().filter(|r| r.ok).count();
     let failed = rows.len() - passed;
+    let mut text = String::new();
     if a.json {
-        let out = serde_json::json!({ "rows": rows, "passed": passed, "failed": failed });
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Other(e.to_string()))?);
+        let json = serde_json::json!({ "rows": rows, "passed": passed, "failed": failed });
+        text = serde_json::to_string_pretty(&json).map_err(|e| Error::Other(e.to_string()))? + "\n";
     } else {
-        println!(
-            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  result",
+        text += &format!(
+            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  result\n",
             "op", "variant", "input", "shape", "max abs err", "max rel err"
         );
         for r in &rows {
-            println!(
-                "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}",
+            text += &format!(
+                "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}\n",
                 r.op,
                 r.variant,
                 r.input,
@@ -83,9 +100,10 @@ pub fn run(a: Args) -> Result<i32> {
             );
         }
         for t in tables {
-            println!("\n{t}");
+            text += &format!("\n{t}\n");
         }
-        println!("{passed} passed, {failed} failed");
+        text += &format!("{passed} passed, {failed} failed\n");
     }
+    out::print(&text)?;
     Ok(if failed == 0 { 0 } else { 1 })
 }

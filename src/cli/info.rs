@@ -1,5 +1,6 @@
 //! `cosmograd info`: what this build can run on.
 
+use super::out;
 use crate::backend::{Backend, Cpu};
 use crate::error::Result;
 
@@ -7,12 +8,15 @@ use crate::error::Result;
 pub struct Args {}
 
 pub fn run(_: Args) -> Result<i32> {
-    println!("cosmograd {}", env!("CARGO_PKG_VERSION"));
-    println!("backends:");
-    println!("  {}", Cpu::<f32>::default().name());
-    println!("  {}", Cpu::<f64>::default().name());
-    println!("threads: {} (set RAYON_NUM_THREADS to change)", rayon::current_num_threads());
     let names = crate::ops::cases::op_names();
-    println!("differentiable ops ({}): {}", names.len(), names.join(", "));
+    out::print(&format!(
+        "cosmograd {}\nbackends:\n  {}\n  {}\nthreads: {} (set RAYON_NUM_THREADS to change)\ndifferentiable ops ({}): {}\n",
+        env!("CARGO_PKG_VERSION"),
+        Cpu::<f32>::default().name(),
+        Cpu::<f64>::default().name(),
+        rayon::current_num_threads(),
+        names.len(),
+        names.join(", ")
+    ))?;
     Ok(0)
 }

@@ -3,6 +3,7 @@
 mod explain;
 mod gradcheck;
 mod info;
+pub mod out;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
