@@ -50,10 +50,10 @@ where
             trans_b,
         };
         let (a, b) = (random(m * k, 1), random(k * n, 2));
-        let (sa, sb) = (be.from_f64(&a), be.from_f64(&b));
+        let (sa, sb) = (be.from_f64(&a).unwrap(), be.from_f64(&b).unwrap());
         g.throughput(Throughput::Elements((2 * m * k * n) as u64));
         g.bench_with_input(BenchmarkId::new("backend", label), &d, |bch, d| {
-            bch.iter(|| black_box(be.matmul(&sa, &sb, *d)))
+            bch.iter(|| black_box(be.matmul(&sa, &sb, *d).unwrap()))
         });
         let (ha, hb): (Vec<E>, Vec<E>) = (a.iter().map(|&x| E::of(x)).collect(), b.iter().map(|&x| E::of(x)).collect());
         let mut hc = vec![E::zero(); m * n];
@@ -107,13 +107,13 @@ fn gmm_nll(c: &mut Criterion) {
             isotropic: false,
             sigma: SigmaParam::Softplus { floor: 1e-3 },
         };
-        let s = |len, seed| be.from_f64(&random(len, seed));
+        let s = |len, seed| be.from_f64(&random(len, seed)).unwrap();
         let (logits, means, raw, target, grad) = (
             s(n * k, 3),
             s(n * k * d, 4),
             s(n * k * d, 5),
             s(n * d, 6),
-            be.fill(n, 1.0 / n as f64),
+            be.fill(n, 1.0 / n as f64).unwrap(),
         );
         // GmmInputs is Copy only for Copy storage, so it is rebuilt per call (four references).
         let inp = || GmmInputs {
@@ -125,9 +125,9 @@ fn gmm_nll(c: &mut Criterion) {
         g.throughput(Throughput::Elements((n * k * d) as u64));
         g.bench_with_input(BenchmarkId::new("forward_backward", format!("N32_K{k}_D6")), &dims, |bch, &dims| {
             bch.iter(|| {
-                let (nll, gamma) = be.gmm_nll_forward(inp(), dims);
+                let (nll, gamma) = be.gmm_nll_forward(inp(), dims).unwrap();
                 black_box(nll);
-                black_box(be.gmm_nll_backward(inp(), &gamma, &grad, dims))
+                black_box(be.gmm_nll_backward(inp(), &gamma, &grad, dims).unwrap())
             })
         });
     }

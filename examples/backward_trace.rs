@@ -7,12 +7,18 @@
 use cosmograd::prelude::*;
 
 pub fn main() -> cosmograd::Result<()> {
+    print!("{}", output()?);
+    Ok(())
+}
+
+/// What the example prints (the tests check it).
+pub fn output() -> cosmograd::Result<String> {
     let tape = Tape::new(Cpu::<f64>::default());
     let x = tape.leaf(Tensor::from_f64(tape.backend(), &[0.5], &[1])?).named("x");
     let h = x.exp()?.named("h");
     let e = h.square()?.add(h.mul_scalar(3.0)?)?.sum()?.named("E");
     let (grads, trace) = tape.backward_traced(e)?;
-    print!("{}", trace.render());
-    println!("∂E/∂x = (2h + 3)·h = {:.6}", grads.wrt(x)?.to_vec_f64(tape.backend())[0]);
-    Ok(())
+    let mut out = trace.render();
+    out += &format!("∂E/∂x = (2h + 3)·h = {:.6}\n", grads.wrt(x)?.to_vec_f64(tape.backend())?[0]);
+    Ok(out)
 }

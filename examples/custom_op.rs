@@ -33,12 +33,12 @@ impl<B: Backend> BackwardRule<B> for Silu<B> {
         let full = Bcast::full(n);
         let (x, s, g) = (c.inputs[0].storage(), self.sigma.storage(), c.grad.storage());
         // 1 − σ(X)
-        let one_minus_s = be.unary(UnaryOp::AddScalar(1.0), &be.unary(UnaryOp::Neg, s));
+        let one_minus_s = be.unary(UnaryOp::AddScalar(1.0), &be.unary(UnaryOp::Neg, s)?)?;
         // 1 + X(1 − σ(X))
-        let bracket = be.unary(UnaryOp::AddScalar(1.0), &be.binary(BinaryOp::Mul, x, full, &one_minus_s, full, n));
+        let bracket = be.unary(UnaryOp::AddScalar(1.0), &be.binary(BinaryOp::Mul, x, full, &one_minus_s, full, n)?)?;
         // ∂h/∂X = σ(X)·(1 + X(1 − σ(X))), then the chain rule: ∂E/∂X = ∂E/∂h · ∂h/∂X
-        let dh_dx = be.binary(BinaryOp::Mul, s, full, &bracket, full, n);
-        let gx = be.binary(BinaryOp::Mul, g, full, &dh_dx, full, n);
+        let dh_dx = be.binary(BinaryOp::Mul, s, full, &bracket, full, n)?;
+        let gx = be.binary(BinaryOp::Mul, g, full, &dh_dx, full, n)?;
         Ok(vec![Some(Tensor::from_storage(gx, c.grad.shape().to_vec()))])
     }
 }
@@ -48,8 +48,8 @@ fn silu<'t, B: Backend>(x: Var<'t, B>) -> cosmograd::Result<Var<'t, B>> {
     let be = x.backend();
     let xv = x.value();
     let n = xv.numel();
-    let sigma = be.unary(UnaryOp::Sigmoid, xv.storage());
-    let h = be.binary(BinaryOp::Mul, xv.storage(), Bcast::full(n), &sigma, Bcast::full(n), n);
+    let sigma = be.unary(UnaryOp::Sigmoid, xv.storage())?;
+    let h = be.binary(BinaryOp::Mul, xv.storage(), Bcast::full(n), &sigma, Bcast::full(n), n)?;
     let rule = Silu {
         sigma: Tensor::from_storage(sigma, xv.shape().to_vec()),
     };

@@ -13,6 +13,12 @@ fn array(shape: &[usize], values: &[f64]) -> ArrayD<f64> {
 }
 
 pub fn main() -> cosmograd::Result<()> {
+    print!("{}", output()?);
+    Ok(())
+}
+
+/// What the example prints (the tests check it).
+pub fn output() -> cosmograd::Result<String> {
     let x = array(&[2, 3], &[0.2, -0.5, 1.0, 0.7, 0.1, -0.3]);
     let v = array(&[2, 3], &[0.4, -0.2, 0.9, -0.6, 0.3, 0.5]);
     let t = array(&[2], &[0.05, -0.1]);
@@ -34,12 +40,12 @@ pub fn main() -> cosmograd::Result<()> {
         &inputs,
         opts,
     )?;
-    println!("sigmoid layer + square loss:\n{}", report.table());
+    let mut out = format!("sigmoid layer + square loss:\n{}", report.table());
 
     // What a failure looks like: |x| has a kink at 0, and at x = 1e-7 the central difference
     // with ε = 1e-6 straddles it, so numeric and analytic derivative disagree there.
     let kinked = [CheckInput::wrt("x", array(&[4], &[-1.0, 1e-7, 0.5, 2.0]))];
     let report = gradcheck(|_tape, v| v[0].abs(), &kinked, opts)?;
-    println!("|x| near its kink (element [1] fails):\n{}", report.table());
-    Ok(())
+    out += &format!("|x| near its kink (element [1] fails):\n{}", report.table());
+    Ok(out)
 }

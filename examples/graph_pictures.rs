@@ -7,7 +7,7 @@
 //! sits between its inputs and its output (see `src/autodiff/dot.rs`). Without Graphviz's `dot`
 //! on the PATH the DOT text is written beside the path instead.
 
-use cosmograd::backend::cpu::random::uniform;
+use cosmograd::backend::random::uniform;
 use cosmograd::models::{MdnCnn, MdnCnnConfig};
 use cosmograd::nn::ParamStore;
 use cosmograd::prelude::*;

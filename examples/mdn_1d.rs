@@ -95,7 +95,7 @@ impl Mdn {
     fn mixtures(&self, store: &ParamStore<Be>, x: &[f64]) -> Result<Vec<Mixture>> {
         let tape = Tape::new(*store.backend()).no_grad();
         let [a, m, s] = self.forward(store, tape.input_f64(x, &[x.len(), 1])?)?;
-        let (a, m, s) = (a.softmax()?.to_vec(), m.to_vec(), s.to_vec());
+        let (a, m, s) = (a.softmax()?.to_vec()?, m.to_vec()?, s.to_vec()?);
         Ok((0..x.len())
             .map(|i| {
                 let mut mix = Mixture {
@@ -146,6 +146,9 @@ fn main() -> Result<()> {
             let loss = mdn.nll(&store, &tape, &gather(&x, 1, idx), &gather(&t, 1, idx))?;
             sum += loss.item()?;
             let grads = tape.backward(loss)?;
+            // The tape holds the parameters; dropping it first lets the step update in place
+            // (the aliasing rule of `Backend::adam_update`).
+            drop(tape);
             opt.step(&mut store, &grads)?;
         }
         let nll = sum / bs.len() as f64;

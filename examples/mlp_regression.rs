@@ -37,7 +37,7 @@ fn evaluate(mlp: &Mlp, store: &ParamStore<Be>, x: &[f64], y: &[f64]) -> Result<(
     let n = y.len();
     let pred = mlp.forward(store, tape.input_f64(x, &[n, 2])?)?;
     let loss = mse(pred, tape.input_f64(y, &[n, 1])?)?;
-    Ok((loss.item()?, pred.to_vec()))
+    Ok((loss.item()?, pred.to_vec()?))
 }
 
 fn main() -> Result<()> {
@@ -70,6 +70,9 @@ fn main() -> Result<()> {
             let loss = mse(mlp.forward(&store, x)?, y)?;
             sum += loss.item()?;
             let grads = tape.backward(loss)?;
+            // The tape holds the parameters; dropping it first lets the step update in place
+            // (the aliasing rule of `Backend::adam_update`).
+            drop(tape);
             opt.step(&mut store, &grads)?;
         }
         let train = sum / bs.len() as f64;

@@ -11,7 +11,7 @@
 //! let x = tape.leaf(Tensor::from_f64(tape.backend(), &[1.0, -2.0, 3.0], &[3]).unwrap());
 //! let loss = x.square().unwrap().sum().unwrap(); // E = Σ x²
 //! let grads = tape.backward(loss).unwrap();
-//! let g = grads.wrt(x).unwrap().to_vec_f64(tape.backend());
+//! let g = grads.wrt(x).unwrap().to_vec_f64(tape.backend()).unwrap();
 //! assert_eq!(g, vec![2.0, -4.0, 6.0]); // ∂E/∂x = 2x
 //! ```
 
@@ -22,6 +22,7 @@
 pub mod autodiff;
 pub mod backend;
 pub mod cli;
+pub mod data;
 pub mod error;
 pub mod eval;
 pub mod models;

@@ -52,24 +52,22 @@ impl<B: Backend> Tensor<B> {
     }
     pub fn from_f64(b: &B, data: &[f64], shape: &[usize]) -> Result<Self> {
         check_len("tensor", data.len(), shape)?;
-        Ok(Tensor::from_storage(b.from_f64(data), shape.to_vec()))
+        Ok(Tensor::from_storage(b.from_f64(data)?, shape.to_vec()))
     }
     pub fn from_f32(b: &B, data: &[f32], shape: &[usize]) -> Result<Self> {
         check_len("tensor", data.len(), shape)?;
-        Ok(Tensor::from_storage(b.from_f32(data), shape.to_vec()))
+        Ok(Tensor::from_storage(b.from_f32(data)?, shape.to_vec()))
     }
-    pub fn from_array(b: &B, a: &ArrayD<f64>) -> Self {
+    pub fn from_array(b: &B, a: &ArrayD<f64>) -> Result<Self> {
         let data: Vec<f64> = a.iter().copied().collect();
-        Tensor::from_storage(b.from_f64(&data), a.shape().to_vec())
+        Ok(Tensor::from_storage(b.from_f64(&data)?, a.shape().to_vec()))
     }
-    /// # Panics
-    /// If the shape's element count overflows (see [`checked_numel`]); shapes from user input
-    /// should be checked first.
-    pub fn full(b: &B, shape: &[usize], value: f64) -> Self {
-        let n = checked_numel("full", shape).unwrap_or_else(|e| panic!("{e}"));
-        Tensor::from_storage(b.fill(n, value), shape.to_vec())
+    /// `value` everywhere; an error if the shape's element count cannot exist.
+    pub fn full(b: &B, shape: &[usize], value: f64) -> Result<Self> {
+        let n = checked_numel("full", shape)?;
+        Ok(Tensor::from_storage(b.fill(n, value)?, shape.to_vec()))
     }
-    pub fn zeros(b: &B, shape: &[usize]) -> Self {
+    pub fn zeros(b: &B, shape: &[usize]) -> Result<Self> {
         Tensor::full(b, shape, 0.0)
     }
     pub fn storage(&self) -> &B::Storage {
@@ -85,14 +83,15 @@ impl<B: Backend> Tensor<B> {
         // Checked when the tensor was made (`checked_numel`), so this product cannot wrap.
         self.shape.iter().product()
     }
-    pub fn to_vec_f64(&self, b: &B) -> Vec<f64> {
+    /// The elements, read back to the host (on a device this waits for pending kernels).
+    pub fn to_vec_f64(&self, b: &B) -> Result<Vec<f64>> {
         b.to_f64(&self.data)
     }
-    pub fn to_vec_f32(&self, b: &B) -> Vec<f32> {
+    pub fn to_vec_f32(&self, b: &B) -> Result<Vec<f32>> {
         b.to_f32(&self.data)
     }
-    pub fn to_array(&self, b: &B) -> ArrayD<f64> {
-        ArrayD::from_shape_vec(IxDyn(&self.shape), self.to_vec_f64(b)).expect("tensor length matches its shape")
+    pub fn to_array(&self, b: &B) -> Result<ArrayD<f64>> {
+        Ok(ArrayD::from_shape_vec(IxDyn(&self.shape), self.to_vec_f64(b)?).expect("tensor length matches its shape"))
     }
     /// The same storage under another shape with as many elements.
     pub fn reshape(&self, shape: &[usize]) -> Result<Self> {
@@ -102,8 +101,8 @@ impl<B: Backend> Tensor<B> {
         Ok(Tensor::from_storage(self.data.clone(), shape.to_vec()))
     }
     /// This tensor's values on another backend (through the host).
-    pub fn to_backend<C: Backend>(&self, from: &B, to: &C) -> Tensor<C> {
-        Tensor::from_storage(to.from_f64(&from.to_f64(&self.data)), self.shape.clone())
+    pub fn to_backend<C: Backend>(&self, from: &B, to: &C) -> Result<Tensor<C>> {
+        Ok(Tensor::from_storage(to.from_f64(&from.to_f64(&self.data)?)?, self.shape.clone()))
     }
 }
 

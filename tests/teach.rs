@@ -1,6 +1,8 @@
 //! Tests of the teaching tools: `explain`, the backward trace, the DOT export, the gradient
 //! table, and the example programs (included as modules and run).
 
+// The examples' `main` is for `cargo run --example`; the tests call `output()`.
+#[allow(dead_code)]
 #[path = "../examples/backward_trace.rs"]
 mod backward_trace_example;
 #[path = "teach/cli.rs"]
@@ -15,6 +17,7 @@ mod examples;
 mod explain;
 #[path = "teach/gradcheck_table.rs"]
 mod gradcheck_table;
+#[allow(dead_code)]
 #[path = "../examples/gradcheck_table.rs"]
 mod gradcheck_table_example;
 #[path = "teach/trace.rs"]

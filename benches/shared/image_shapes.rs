@@ -15,7 +15,7 @@ pub type Be = Cpu<f32>;
 
 pub fn random(n: usize, seed: u64) -> Vec<f32> {
     (0..n)
-        .map(|i| cosmograd::backend::cpu::random::uniform(seed, i as u32) * 2.0 - 1.0)
+        .map(|i| cosmograd::backend::random::uniform(seed, i as u32) * 2.0 - 1.0)
         .collect()
 }
 
@@ -41,13 +41,13 @@ impl ConvLayer {
         2.0 * self.g.macs() as f64
     }
     pub fn forward(&self) {
-        drop(Be::default().conv2d_forward(&self.x, &self.w, Some(&self.b), self.g));
+        drop(Be::default().conv2d_forward(&self.x, &self.w, Some(&self.b), self.g).unwrap());
     }
     pub fn backward_input(&self) {
-        drop(Be::default().conv2d_backward_input(&self.gy, &self.w, self.g));
+        drop(Be::default().conv2d_backward_input(&self.gy, &self.w, self.g).unwrap());
     }
     pub fn backward_weight(&self) {
-        drop(Be::default().conv2d_backward_weight(&self.x, &self.gy, self.g));
+        drop(Be::default().conv2d_backward_weight(&self.x, &self.gy, self.g).unwrap());
     }
     /// sgemm at the forward's GEMM shape, one product per sample, parallel over the batch.
     pub fn sgemm_same_shape(&mut self) {
@@ -78,10 +78,10 @@ pub fn conv_layers() -> Vec<ConvLayer> {
             tag,
             title,
             g,
-            x: be.from_f32(&random(g.in_len(), 1)),
-            w: be.from_f32(&random(g.weight_len(), 2)),
-            b: be.from_f32(&random(g.c_out, 3)),
-            gy: be.from_f32(&random(g.out_len(), 4)),
+            x: be.from_f32(&random(g.in_len(), 1)).unwrap(),
+            w: be.from_f32(&random(g.weight_len(), 2)).unwrap(),
+            b: be.from_f32(&random(g.c_out, 3)).unwrap(),
+            gy: be.from_f32(&random(g.out_len(), 4)).unwrap(),
             a: random(g.c_out * g.patch(), 5),
             bm: random(g.patch() * g.out_plane(), 6),
             c: vec![0.0; BATCH * g.c_out * g.out_plane()],
@@ -124,15 +124,15 @@ impl MapKernels {
             h_out: 128,
             w_out: 128,
         };
-        let x = be.from_f32(&random(d.len(), 9));
-        let (gamma, beta) = (be.fill(16, 1.0), be.fill(16, 0.0));
-        let (_, mean, inv_std) = be.batchnorm_forward(&x, &gamma, &beta, d);
-        let (_, argmax) = be.maxpool2d_forward(&x, pg);
+        let x = be.from_f32(&random(d.len(), 9)).unwrap();
+        let (gamma, beta) = (be.fill(16, 1.0).unwrap(), be.fill(16, 0.0).unwrap());
+        let (_, mean, inv_std) = be.batchnorm_forward(&x, &gamma, &beta, d).unwrap();
+        let (_, argmax) = be.maxpool2d_forward(&x, pg).unwrap();
         MapKernels {
             d,
             pg,
-            gy: be.from_f32(&random(d.len(), 10)),
-            gp: be.from_f32(&random(pg.out_len(), 11)),
+            gy: be.from_f32(&random(d.len(), 10)).unwrap(),
+            gp: be.from_f32(&random(pg.out_len(), 11)).unwrap(),
             x,
             gamma,
             beta,
@@ -142,16 +142,20 @@ impl MapKernels {
         }
     }
     pub fn batchnorm_forward(&self) {
-        drop(Be::default().batchnorm_forward(&self.x, &self.gamma, &self.beta, self.d));
+        drop(Be::default().batchnorm_forward(&self.x, &self.gamma, &self.beta, self.d).unwrap());
     }
     pub fn batchnorm_backward(&self) {
-        drop(Be::default().batchnorm_backward(&self.x, &self.gy, &self.gamma, &self.mean, &self.inv_std, self.d));
+        drop(
+            Be::default()
+                .batchnorm_backward(&self.x, &self.gy, &self.gamma, &self.mean, &self.inv_std, self.d)
+                .unwrap(),
+        );
     }
     pub fn maxpool_forward(&self) {
-        drop(Be::default().maxpool2d_forward(&self.x, self.pg));
+        drop(Be::default().maxpool2d_forward(&self.x, self.pg).unwrap());
     }
     pub fn maxpool_backward(&self) {
-        drop(Be::default().maxpool2d_backward(&self.gp, &self.argmax, self.pg));
+        drop(Be::default().maxpool2d_backward(&self.gp, &self.argmax, self.pg).unwrap());
     }
 }
 

@@ -8,7 +8,7 @@
 //! let x = tape.leaf(Tensor::from_f64(tape.backend(), &[1.0, 2.0], &[2]).unwrap()).named("x");
 //! let e = x.exp().unwrap().sum().unwrap().named("E");
 //! let grads = tape.backward(e).unwrap();
-//! let dot = tape.to_dot(Some(&grads));
+//! let dot = tape.to_dot(Some(&grads)).unwrap();
 //! assert!(dot.starts_with("digraph tape {") && dot.contains("exp"));
 //! ```
 //!
@@ -81,7 +81,7 @@ impl<B: Backend> Tape<B> {
     /// The tape as a Graphviz digraph. Pass the gradients of a finished backward pass to show
     /// them; a tape built with [`Tape::retain_grads`] shows the intermediate ones too. A
     /// picture drawn before `backward` says so in its caption.
-    pub fn to_dot(&self, grads: Option<&Grads<B>>) -> String {
+    pub fn to_dot(&self, grads: Option<&Grads<B>>) -> Result<String> {
         let b = self.backend();
         let nodes = self.nodes();
         let mut s = String::from("digraph tape {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
@@ -92,7 +92,7 @@ impl<B: Backend> Tape<B> {
             let name = node_name(self, id);
             let grad = match grads.and_then(|g| g.by_id(id)) {
                 Some(g) => {
-                    let v = g.to_vec_f64(b);
+                    let v = g.to_vec_f64(b)?;
                     if v.len() == 1 {
                         format!("∂E/∂ {}", num(v[0]))
                     } else {
@@ -119,7 +119,7 @@ impl<B: Backend> Tape<B> {
                 "  n{id} [{group}shape=record, style=filled, fillcolor={fill}, label=\"{{{} | {} | {} | {}}}\"];\n",
                 esc(&name),
                 esc(&format!("{:?}", node.value.shape())),
-                esc(&summary(&node.value.to_vec_f64(b))),
+                esc(&summary(&node.value.to_vec_f64(b)?)),
                 esc(&grad)
             ));
             if node.kind == NodeKind::Op {
@@ -139,7 +139,7 @@ impl<B: Backend> Tape<B> {
             }
         }
         s.push_str("}\n");
-        s
+        Ok(s)
     }
 
     /// Writes the picture to `path`: a PNG rendered by Graphviz for a `.png` path, the DOT
@@ -152,7 +152,7 @@ impl<B: Backend> Tape<B> {
                 "warning: drawing the tape before backward: the picture shows no gradients"
             );
         }
-        write_dot_png(&self.to_dot(grads), path)
+        write_dot_png(&self.to_dot(grads)?, path)
     }
 }
 

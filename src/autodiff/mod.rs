@@ -35,14 +35,14 @@
 //!     }
 //!     fn backward(&self, c: &BackwardCtx<'_, B>) -> cosmograd::Result<Vec<Option<Tensor<B>>>> {
 //!         let (be, n) = (c.backend, c.grad.numel());
-//!         let three_x2 = be.unary(UnaryOp::MulScalar(3.0), &be.unary(UnaryOp::Square, c.inputs[0].storage()));
-//!         let g = be.binary(BinaryOp::Mul, c.grad.storage(), Bcast::full(n), &three_x2, Bcast::full(n), n);
+//!         let three_x2 = be.unary(UnaryOp::MulScalar(3.0), &be.unary(UnaryOp::Square, c.inputs[0].storage())?)?;
+//!         let g = be.binary(BinaryOp::Mul, c.grad.storage(), Bcast::full(n), &three_x2, Bcast::full(n), n)?;
 //!         Ok(vec![Some(Tensor::from_storage(g, c.grad.shape().to_vec()))])
 //!     }
 //! }
 //!
 //! fn cube<'t, B: Backend>(x: Var<'t, B>) -> cosmograd::Result<Var<'t, B>> {
-//!     let y = x.backend().unary(UnaryOp::Powf(3.0), x.value().storage());
+//!     let y = x.backend().unary(UnaryOp::Powf(3.0), x.value().storage())?;
 //!     x.tape().record(Cube, &[x], Tensor::from_storage(y, x.shape()))
 //! }
 //!

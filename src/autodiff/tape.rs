@@ -63,9 +63,9 @@ pub struct ParamKey {
 /// Watches a backward pass (traces, teaching output).
 pub trait BackwardObserver<B: Backend> {
     /// Node `id` is about to run its rule with the summed gradient `grad` at its output.
-    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>);
+    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>) -> Result<()>;
     /// Node `from`'s rule produced `grad` for its input `to`.
-    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>);
+    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>) -> Result<()>;
 }
 
 /// A define-by-run tape. Create one per forward pass; `backward` may run once on it.
@@ -79,9 +79,10 @@ pub struct Tape<B: Backend> {
     backward_done: Cell<bool>,
     params: RefCell<HashMap<ParamKey, usize>>,
     /// Guard mode: entries (inputs, leaves, parameters) that held NaN/∞ when they entered,
-    /// node → (non-finite count, length). `input`/`leaf`/`param` cannot return an error, so
-    /// the first op that reads such an entry reports it, naming the entry.
-    entry_faults: RefCell<HashMap<usize, (usize, usize)>>,
+    /// node → (non-finite count, length), or the message of a check that failed (a lost
+    /// device). `input`/`leaf`/`param` cannot return an error, so the first op that reads
+    /// such an entry reports it, naming the entry.
+    entry_faults: RefCell<HashMap<usize, std::result::Result<(usize, usize), String>>>,
     updates: RefCell<Vec<(ParamKey, Tensor<B>)>>,
     seed: Cell<u64>,
     draws: Cell<u64>,
@@ -174,18 +175,22 @@ impl<B: Backend> Tape<B> {
     /// Guard mode: a value entering the tape at node `id` is checked once, here.
     fn check_entry(&self, id: usize, value: &Tensor<B>) {
         if self.guard.get() {
-            let count = self.backend.count_nonfinite(value.storage());
-            if count > 0 {
-                self.entry_faults.borrow_mut().insert(id, (count, value.numel()));
-            }
+            let fault = match self.backend.count_nonfinite(&[value.storage()]) {
+                Ok(c) if c[0] == 0 => return,
+                Ok(c) => Ok((c[0], value.numel())),
+                Err(e) => Err(e.to_string()),
+            };
+            self.entry_faults.borrow_mut().insert(id, fault);
         }
     }
 
     /// The error for entry `id` if it entered with NaN/∞ (guard mode), naming it (`what`, or
     /// its kind and label), the file it came from, and the op that read it.
     fn entry_error(&self, id: usize, what: Option<String>, origin: Option<&Path>, read_by: Option<&str>) -> Result<()> {
-        let Some(&(count, len)) = self.entry_faults.borrow().get(&id) else {
-            return Ok(());
+        let (count, len) = match self.entry_faults.borrow().get(&id) {
+            None => return Ok(()),
+            Some(Ok(c)) => *c,
+            Some(Err(e)) => return Err(Error::Other(format!("the guard could not check node {id}: {e}"))),
         };
         let nodes = self.nodes.borrow();
         let label = nodes[id].label.as_deref();
@@ -315,7 +320,7 @@ impl<B: Backend> Tape<B> {
     }
 
     fn check_finite(&self, op: &str, node: usize, pass: &'static str, t: &Tensor<B>) -> Result<()> {
-        let count = self.backend.count_nonfinite(t.storage());
+        let count = self.backend.count_nonfinite(&[t.storage()])?[0];
         if count > 0 {
             return Err(Error::NonFinite {
                 op: op.to_string(),
@@ -391,7 +396,7 @@ impl<B: Backend> Tape<B> {
                 "backward needs a scalar loss; use backward_with for a seed gradient",
             ));
         }
-        let seed = Tensor::full(&self.backend, &loss.shape(), 1.0);
+        let seed = Tensor::full(&self.backend, &loss.shape(), 1.0)?;
         self.backward_with(loss, seed, observer)
     }
 
@@ -428,7 +433,7 @@ impl<B: Backend> Tape<B> {
             };
             let Some(g) = grads[id].clone() else { continue };
             if let Some(o) = observer.as_deref_mut() {
-                o.visit(self, id, &g);
+                o.visit(self, id, &g)?;
             }
             let ctx = BackwardCtx {
                 backend: b,
@@ -463,14 +468,14 @@ impl<B: Backend> Tape<B> {
                     self.check_finite(rule.name(), id, "backward", &gi)?;
                 }
                 if let Some(o) = observer.as_deref_mut() {
-                    o.contribution(self, id, inp, &gi);
+                    o.contribution(self, id, inp, &gi)?;
                 }
                 // A value used by several consumers receives the sum of their contributions.
                 grads[inp] = Some(match grads[inp].take() {
                     None => gi,
                     Some(acc) => {
                         let n = acc.numel();
-                        let sum = b.binary(BinaryOp::Add, acc.storage(), Bcast::full(n), gi.storage(), Bcast::full(n), n);
+                        let sum = b.binary(BinaryOp::Add, acc.storage(), Bcast::full(n), gi.storage(), Bcast::full(n), n)?;
                         Tensor::from_storage(sum, acc.shape().to_vec())
                     }
                 });

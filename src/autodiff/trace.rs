@@ -14,7 +14,7 @@
 //! let (grads, trace) = tape.backward_traced(e).unwrap();
 //! let parts: Vec<f64> = trace.received(x.id()).iter().map(|c| c.summary.value.unwrap()).collect();
 //! assert_eq!(parts, vec![2.0, 6.0]);
-//! assert_eq!(grads.wrt(x).unwrap().to_vec_f64(tape.backend()), vec![8.0]);
+//! assert_eq!(grads.wrt(x).unwrap().to_vec_f64(tape.backend()).unwrap(), vec![8.0]);
 //! println!("{}", trace.render());
 //! ```
 //!
@@ -35,12 +35,12 @@ pub struct GradSummary {
 }
 
 impl GradSummary {
-    fn of<B: Backend>(b: &B, t: &Tensor<B>) -> Self {
-        GradSummary {
+    fn of<B: Backend>(b: &B, t: &Tensor<B>) -> crate::Result<Self> {
+        Ok(GradSummary {
             shape: t.shape().to_vec(),
-            norm: b.sum_squares(t.storage()).sqrt(),
-            value: (t.numel() == 1).then(|| b.to_f64(t.storage())[0]),
-        }
+            norm: b.sum_squares(&[t.storage()])?[0].sqrt(),
+            value: if t.numel() == 1 { Some(b.to_f64(t.storage())?[0]) } else { None },
+        })
     }
     fn from_values(shape: &[usize], v: &[f64]) -> Self {
         GradSummary {
@@ -206,7 +206,7 @@ impl Trace {
 }
 
 impl<B: Backend> BackwardObserver<B> for Trace {
-    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>) {
+    fn visit(&mut self, tape: &Tape<B>, id: usize, grad: &Tensor<B>) -> crate::Result<()> {
         let nodes = tape.nodes();
         let node = &nodes[id];
         let detail = node.rule.as_ref().map(|r| r.detail()).unwrap_or_default();
@@ -218,19 +218,20 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             detail,
             name: display_name(tape, id),
             input_shapes,
-            arriving: GradSummary::of(tape.backend(), grad),
+            arriving: GradSummary::of(tape.backend(), grad)?,
             produced: Vec::new(),
         });
+        Ok(())
     }
 
-    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>) {
+    fn contribution(&mut self, tape: &Tape<B>, from: usize, to: usize, grad: &Tensor<B>) -> crate::Result<()> {
         let b = tape.backend();
         let c = Contribution {
             from,
             from_op: tape.nodes()[from].op_name.clone(),
             to,
             to_name: display_name(tape, to),
-            summary: GradSummary::of(b, grad),
+            summary: GradSummary::of(b, grad)?,
         };
         if let Some(step) = self.steps.last_mut().filter(|s| s.id == from) {
             step.produced.push(c.clone());
@@ -246,12 +247,13 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             (n.rule.is_none(), kind)
         };
         if is_leaf {
-            let g = b.to_f64(grad.storage());
+            let g = b.to_f64(grad.storage())?;
             let acc = self.leaf_acc.entry(to).or_insert_with(|| vec![0.0; g.len()]);
             acc.iter_mut().zip(&g).for_each(|(a, x)| *a += x);
             let total = GradSummary::from_values(grad.shape(), acc);
             self.leaf_sums.insert(to, (node_name(tape, to), kind, total));
         }
+        Ok(())
     }
 }
 

@@ -47,12 +47,13 @@ impl<'t, B: Backend> Var<'t, B> {
     pub fn value(&self) -> Tensor<B> {
         self.tape.value_of(self.id)
     }
-    pub fn to_vec(&self) -> Vec<f64> {
+    /// The elements, read back to the host.
+    pub fn to_vec(&self) -> Result<Vec<f64>> {
         self.value().to_vec_f64(self.backend())
     }
     /// The single value of a one-element tensor (a loss).
     pub fn item(&self) -> Result<f64> {
-        let v = self.to_vec();
+        let v = self.to_vec()?;
         if v.len() != 1 {
             return Err(Error::shape("item", &self.shape(), &[1], "item() needs a tensor of one element"));
         }

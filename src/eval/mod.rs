@@ -1,3 +1,4 @@
 //! Evaluation and figures: plain host code on `f64` slices, no tape.
 
+pub mod fields;
 pub mod plot;

@@ -28,8 +28,8 @@
 //! let cfg = MdnCnnConfig { input_size: 16, ..Default::default() };
 //! let model = MdnCnn::new(&mut store, cfg).unwrap();
 //! let tape = Tape::new(be).training(true);
-//! let x = tape.input(Tensor::zeros(&be, &[2, 1, 16, 16]));
-//! let y = tape.input(Tensor::zeros(&be, &[2, 6]));
+//! let x = tape.input(Tensor::zeros(&be, &[2, 1, 16, 16]).unwrap());
+//! let y = tape.input(Tensor::zeros(&be, &[2, 6]).unwrap());
 //! let loss = model.loss(&store, x, y).unwrap();
 //! assert!(loss.item().unwrap().is_finite());
 //! ```

@@ -43,10 +43,10 @@ impl BatchNorm {
             momentum: 0.1,
             eps: 1e-5,
         };
-        store.add(&l.gamma, Tensor::full(&b, &[channels], 1.0))?;
-        store.add(&l.beta, Tensor::zeros(&b, &[channels]))?;
-        store.add_buffer(&l.running_mean, Tensor::zeros(&b, &[channels]))?;
-        store.add_buffer(&l.running_var, Tensor::full(&b, &[channels], 1.0))?;
+        store.add(&l.gamma, Tensor::full(&b, &[channels], 1.0)?)?;
+        store.add(&l.beta, Tensor::zeros(&b, &[channels])?)?;
+        store.add_buffer(&l.running_mean, Tensor::zeros(&b, &[channels])?)?;
+        store.add_buffer(&l.running_var, Tensor::full(&b, &[channels], 1.0)?)?;
         Ok(l)
     }
     pub fn with_momentum(mut self, momentum: f64) -> Self {
@@ -70,7 +70,7 @@ impl BatchNorm {
         let be = tape.backend();
         // From the value this tape already updated, so that two passes compound as in PyTorch.
         for (name, stat) in [(&self.running_mean, &stats.mean), (&self.running_var, &stats.var)] {
-            store.queue_update(tape, name, running_update(be, &store.current(tape, name)?, stat, self.momentum))?;
+            store.queue_update(tape, name, running_update(be, &store.current(tape, name)?, stat, self.momentum)?)?;
         }
         Ok(y)
     }

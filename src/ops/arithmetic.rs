@@ -33,24 +33,29 @@ impl<B: Backend> BackwardRule<B> for Binary {
         let (a, b, g) = (c.inputs[0].storage(), c.inputs[1].storage(), c.grad.storage());
         // g ∘ operand, read through the operand's map.
         let times = |op, x: &B::Storage, m| be.binary(op, g, full, x, m, len);
-        let ga = c.needs[0].then(|| match self.op {
-            BinaryOp::Add | BinaryOp::Sub => g.clone(),
-            BinaryOp::Mul => times(BinaryOp::Mul, b, self.b_map),
-            BinaryOp::Div => times(BinaryOp::Div, b, self.b_map),
-        });
-        let gb = c.needs[1].then(|| match self.op {
-            BinaryOp::Add => g.clone(),
-            BinaryOp::Sub => be.unary(UnaryOp::Neg, g),
-            BinaryOp::Mul => times(BinaryOp::Mul, a, self.a_map),
-            BinaryOp::Div => {
-                let q = be.binary(BinaryOp::Div, c.output.storage(), full, b, self.b_map, len);
-                be.unary(UnaryOp::Neg, &be.binary(BinaryOp::Mul, g, full, &q, full, len))
-            }
-        });
+        let ga = c.needs[0]
+            .then(|| match self.op {
+                BinaryOp::Add | BinaryOp::Sub => Ok(g.clone()),
+                BinaryOp::Mul => times(BinaryOp::Mul, b, self.b_map),
+                BinaryOp::Div => times(BinaryOp::Div, b, self.b_map),
+            })
+            .transpose()?;
+        let gb = c.needs[1]
+            .then(|| match self.op {
+                BinaryOp::Add => Ok(g.clone()),
+                BinaryOp::Sub => be.unary(UnaryOp::Neg, g),
+                BinaryOp::Mul => times(BinaryOp::Mul, a, self.a_map),
+                BinaryOp::Div => {
+                    let q = be.binary(BinaryOp::Div, c.output.storage(), full, b, self.b_map, len)?;
+                    be.unary(UnaryOp::Neg, &be.binary(BinaryOp::Mul, g, full, &q, full, len)?)
+                }
+            })
+            .transpose()?;
         let fold = |g: Option<B::Storage>, m: Bcast, t: &Tensor<B>| {
-            g.map(|g| Tensor::from_storage(be.reduce_bcast(&g, m, len), t.shape().to_vec()))
+            g.map(|g| Ok(Tensor::from_storage(be.reduce_bcast(&g, m, len)?, t.shape().to_vec())))
+                .transpose()
         };
-        Ok(vec![fold(ga, self.a_map, c.inputs[0]), fold(gb, self.b_map, c.inputs[1])])
+        Ok(vec![fold(ga, self.a_map, c.inputs[0])?, fold(gb, self.b_map, c.inputs[1])?])
     }
 }
 
@@ -69,7 +74,7 @@ pub fn binary<'t, B: Backend>(op: BinaryOp, a: Var<'t, B>, b: Var<'t, B>) -> Res
     let (ta, tb) = (a.value(), b.value());
     let (shape, a_map, b_map) = broadcast_maps(name, ta.shape(), tb.shape())?;
     let len = shape.iter().product();
-    let out = a.backend().binary(op, ta.storage(), a_map, tb.storage(), b_map, len);
+    let out = a.backend().binary(op, ta.storage(), a_map, tb.storage(), b_map, len)?;
     a.tape
         .record(Binary { op, a_map, b_map }, &[a, b], Tensor::from_storage(out, shape))
 }

@@ -56,7 +56,7 @@ impl<B: Backend> BackwardRule<B> for BatchNorm<B> {
         let (x, gamma) = (c.inputs[0], c.inputs[1]);
         let (gx, gg, gb) =
             c.backend
-                .batchnorm_backward(x.storage(), c.grad.storage(), gamma.storage(), &self.mean, &self.inv_std, self.dims);
+                .batchnorm_backward(x.storage(), c.grad.storage(), gamma.storage(), &self.mean, &self.inv_std, self.dims)?;
         let cs = vec![self.dims.c];
         Ok(vec![
             c.needs[0].then(|| Tensor::from_storage(gx, x.shape().to_vec())),
@@ -86,11 +86,11 @@ pub fn batchnorm_train<'t, B: Backend>(
         ));
     }
     let be = x.backend();
-    let (y, mean, inv_std) = be.batchnorm_forward(x.value().storage(), gamma.value().storage(), beta.value().storage(), d);
+    let (y, mean, inv_std) = be.batchnorm_forward(x.value().storage(), gamma.value().storage(), beta.value().storage(), d)?;
     // Unbiased variance for the running statistics: (inv_std⁻² − ε) · M/(M − 1).
     let m = d.count() as f64;
-    let var = be.unary(UnaryOp::AddScalar(-eps), &be.unary(UnaryOp::Powf(-2.0), &inv_std));
-    let var = be.unary(UnaryOp::MulScalar(m / (m - 1.0)), &var);
+    let var = be.unary(UnaryOp::AddScalar(-eps), &be.unary(UnaryOp::Powf(-2.0), &inv_std)?)?;
+    let var = be.unary(UnaryOp::MulScalar(m / (m - 1.0)), &var)?;
     let stats = BatchStats {
         mean: Tensor::from_storage(mean.clone(), vec![d.c]),
         var: Tensor::from_storage(var, vec![d.c]),
@@ -129,10 +129,10 @@ pub fn batchnorm_eval<'t, B: Backend>(
 }
 
 /// r ← (1 − momentum) r + momentum · stat, on the backend.
-pub fn running_update<B: Backend>(be: &B, running: &Tensor<B>, stat: &Tensor<B>, momentum: f64) -> Tensor<B> {
+pub fn running_update<B: Backend>(be: &B, running: &Tensor<B>, stat: &Tensor<B>, momentum: f64) -> Result<Tensor<B>> {
     let n = running.numel();
-    let kept = be.unary(UnaryOp::MulScalar(1.0 - momentum), running.storage());
-    let new = be.unary(UnaryOp::MulScalar(momentum), stat.storage());
-    let sum = be.binary(BinaryOp::Add, &kept, Bcast::full(n), &new, Bcast::full(n), n);
-    Tensor::from_storage(sum, running.shape().to_vec())
+    let kept = be.unary(UnaryOp::MulScalar(1.0 - momentum), running.storage())?;
+    let new = be.unary(UnaryOp::MulScalar(momentum), stat.storage())?;
+    let sum = be.binary(BinaryOp::Add, &kept, Bcast::full(n), &new, Bcast::full(n), n)?;
+    Ok(Tensor::from_storage(sum, running.shape().to_vec()))
 }

@@ -2,25 +2,49 @@
 //! awkward ones (size 1, odd sizes), with inputs kept away from kinks. `cosmograd gradcheck`
 //! prints it as a table and the tests in `tests/ops/` run it, so each case is written once.
 //!
-//! A case's body is written once and instantiated for each backend by [`body!`], so the same
-//! cases check f32 against f64 (and, later, the GPU against the CPU).
+//! A case's body is written once and instantiated for every backend by [`body!`] (like
+//! candle's `test_device!`), so the same cases check the f64 gradients against finite
+//! differences, f32 against f64, and the GPU against the CPU: [`Case::evaluate`] runs a case
+//! on any backend the body was instantiated for.
 
-use crate::autodiff::gradcheck::{gradcheck, CheckInput, GradcheckOptions, Report};
+use crate::autodiff::gradcheck::{gradcheck, gradcheck_on, CheckInput, GradcheckOptions, Report};
 use crate::autodiff::{Tape, Var};
 use crate::backend::{Backend, Cpu, SigmaParam};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::{loss, GmmOptions, Reduction};
 use ndarray::{ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use std::any::Any;
 
 /// A function of `Var`s on a tape of backend B.
 pub type BodyFn<B> = Box<dyn for<'t> Fn(&'t Tape<B>, &[Var<'t, B>]) -> Result<Var<'t, B>>>;
 
-/// The same case body for each CPU precision.
+/// One case body, instantiated for each backend the suite runs on ([`body!`] lists them).
+#[derive(Default)]
 pub struct Body {
-    pub f64: BodyFn<Cpu<f64>>,
-    pub f32: BodyFn<Cpu<f32>>,
+    /// One `BodyFn<B>` per backend B, looked up by type.
+    fns: Vec<Box<dyn Any>>,
+}
+
+impl Body {
+    pub fn new() -> Self {
+        Body::default()
+    }
+    /// Adds the body's instance for backend B.
+    pub fn with<B: Backend>(mut self, f: BodyFn<B>) -> Self {
+        self.fns.push(Box::new(f));
+        self
+    }
+    /// The body's instance for backend B.
+    pub fn get<B: Backend>(&self) -> Result<&BodyFn<B>> {
+        self.fns.iter().find_map(|f| f.downcast_ref::<BodyFn<B>>()).ok_or_else(|| {
+            Error::Other(format!(
+                "this gradient-check case was not instantiated for the backend {}; add it to `body!`",
+                std::any::type_name::<B>()
+            ))
+        })
+    }
 }
 
 /// Pins a closure to the higher-ranked signature a body needs (closure signatures are only
@@ -32,14 +56,16 @@ where
     f
 }
 
-/// `body!(|t, x| x[0].relu())`: one closure, instantiated for every backend.
+/// `body!(|t, x| x[0].relu())`: one closure, instantiated for every backend (`Cpu<f64>`,
+/// `Cpu<f32>`, and the GPU). The closure's text is repeated once per backend, so whatever it
+/// captures must be `Copy`.
 #[macro_export]
 macro_rules! body {
     ($f:expr) => {
-        $crate::ops::cases::Body {
-            f64: Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f64>, _>($f)),
-            f32: Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f32>, _>($f)),
-        }
+        $crate::ops::cases::Body::new()
+            .with::<$crate::backend::Cpu<f64>>(Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f64>, _>($f)))
+            .with::<$crate::backend::Cpu<f32>>(Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f32>, _>($f)))
+            .with::<$crate::backend::Gpu>(Box::new($crate::ops::cases::pin::<$crate::backend::Gpu, _>($f)))
     };
 }
 pub use body;
@@ -67,29 +93,38 @@ impl Case {
     }
     /// Runs the f64 gradient check.
     pub fn check(&self) -> Result<Report> {
-        gradcheck(|t, v| (self.body.f64)(t, v), &self.inputs, self.opts)
+        let body = self.body.get::<Cpu<f64>>()?;
+        gradcheck(|t, v| body(t, v), &self.inputs, self.opts)
     }
-    /// Forward value and gradients of the contracted output on backend B (for precision and
-    /// backend parity tests): (output, gradient of each `grad` input).
-    pub fn evaluate<B: Backend>(&self, backend: B, body: &BodyFn<B>) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    /// The analytic gradients of backend B against f64 finite differences on the CPU, with
+    /// the given tolerances (for the GPU: `GradcheckOptions::f32_options`).
+    pub fn check_on<B: Backend>(&self, backend: &B, atol: f64, rtol: f64) -> Result<Report> {
+        let analytic = self.body.get::<B>()?;
+        let f64_body = self.body.get::<Cpu<f64>>()?;
+        let opts = GradcheckOptions { atol, rtol, ..self.opts };
+        gradcheck_on(backend, analytic.as_ref(), |t, v| f64_body(t, v), &self.inputs, opts)
+    }
+    /// Forward value and gradients of the output (seeded with ones) on backend B, for
+    /// precision and backend-parity checks: (output, gradient of each `grad` input).
+    pub fn evaluate<B: Backend>(&self, backend: &B) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
         use crate::tensor::Tensor;
+        let body = self.body.get::<B>()?;
         let t = Tape::new(backend.clone()).training(self.opts.training).seed(self.opts.seed);
-        let vars = crate::autodiff::gradcheck::place_inputs(&t, &self.inputs);
+        let vars = crate::autodiff::gradcheck::place_inputs(&t, &self.inputs)?;
         let out = body(&t, &vars)?;
-        let y = out.to_vec();
-        let seed = Tensor::full(&backend, &out.shape(), 1.0);
+        let y = out.to_vec()?;
+        let seed = Tensor::full(backend, &out.shape(), 1.0)?;
         let g = t.backward_with(out, seed, None)?;
         let grads = self
             .inputs
             .iter()
             .zip(&vars)
             .filter(|(i, _)| i.grad)
-            .map(|(i, v)| {
-                g.get(*v)
-                    .map(|g| g.to_vec_f64(&backend))
-                    .unwrap_or_else(|| vec![0.0; i.value.len()])
+            .map(|(i, v)| match g.get(*v) {
+                Some(g) => g.to_vec_f64(backend),
+                None => Ok(vec![0.0; i.value.len()]),
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok((y, grads))
     }
 }

@@ -195,15 +195,33 @@ impl<B: Backend> BackwardRule<B> for Conv2d {
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let (be, g) = (c.backend, self.geom);
         let (x, w, gy) = (c.inputs[0], c.inputs[1], c.grad.storage());
-        let gx = c.needs[0].then(|| Tensor::from_storage(be.conv2d_backward_input(gy, w.storage(), g), x.shape().to_vec()));
-        let gw = c.needs[1].then(|| Tensor::from_storage(be.conv2d_backward_weight(x.storage(), gy, g), w.shape().to_vec()));
+        let gx = c.needs[0]
+            .then(|| -> Result<_> {
+                Ok(Tensor::from_storage(
+                    be.conv2d_backward_input(gy, w.storage(), g)?,
+                    x.shape().to_vec(),
+                ))
+            })
+            .transpose()?;
+        let gw = c.needs[1]
+            .then(|| -> Result<_> {
+                Ok(Tensor::from_storage(
+                    be.conv2d_backward_weight(x.storage(), gy, g)?,
+                    w.shape().to_vec(),
+                ))
+            })
+            .transpose()?;
         let mut out = vec![gx, gw];
         if c.inputs.len() == 3 {
             let map = Bcast {
                 mid: g.c_out,
                 inner: g.out_plane(),
             };
-            out.push(c.needs[2].then(|| Tensor::from_storage(be.reduce_bcast(gy, map, g.out_len()), vec![g.c_out])));
+            out.push(
+                c.needs[2]
+                    .then(|| -> Result<_> { Ok(Tensor::from_storage(be.reduce_bcast(gy, map, g.out_len())?, vec![g.c_out])) })
+                    .transpose()?,
+            );
         }
         Ok(out)
     }
@@ -222,7 +240,7 @@ pub fn conv2d<'t, B: Backend>(x: Var<'t, B>, w: Var<'t, B>, bias: Option<Var<'t,
     let bv = bias.map(|b| b.value());
     let y = x
         .backend()
-        .conv2d_forward(xv.storage(), wv.storage(), bv.as_ref().map(|b| b.storage()), geom);
+        .conv2d_forward(xv.storage(), wv.storage(), bv.as_ref().map(|b| b.storage()), geom)?;
     let mut inputs = vec![x, w];
     inputs.extend(bias);
     let shape = vec![geom.n, geom.c_out, geom.h_out, geom.w_out];

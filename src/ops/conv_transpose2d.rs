@@ -108,15 +108,33 @@ impl<B: Backend> BackwardRule<B> for ConvTranspose2d {
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let (be, g) = (c.backend, self.geom);
         let (x, w, gy) = (c.inputs[0], c.inputs[1], c.grad.storage());
-        let gx = c.needs[0].then(|| Tensor::from_storage(be.conv2d_forward(gy, w.storage(), None, g), x.shape().to_vec()));
-        let gw = c.needs[1].then(|| Tensor::from_storage(be.conv2d_backward_weight(gy, x.storage(), g), w.shape().to_vec()));
+        let gx = c.needs[0]
+            .then(|| -> Result<_> {
+                Ok(Tensor::from_storage(
+                    be.conv2d_forward(gy, w.storage(), None, g)?,
+                    x.shape().to_vec(),
+                ))
+            })
+            .transpose()?;
+        let gw = c.needs[1]
+            .then(|| -> Result<_> {
+                Ok(Tensor::from_storage(
+                    be.conv2d_backward_weight(gy, x.storage(), g)?,
+                    w.shape().to_vec(),
+                ))
+            })
+            .transpose()?;
         let mut out = vec![gx, gw];
         if c.inputs.len() == 3 {
             let map = Bcast {
                 mid: g.c_in,
                 inner: g.h * g.w,
             };
-            out.push(c.needs[2].then(|| Tensor::from_storage(be.reduce_bcast(gy, map, g.in_len()), vec![g.c_in])));
+            out.push(
+                c.needs[2]
+                    .then(|| -> Result<_> { Ok(Tensor::from_storage(be.reduce_bcast(gy, map, g.in_len())?, vec![g.c_in])) })
+                    .transpose()?,
+            );
         }
         Ok(out)
     }
@@ -132,7 +150,7 @@ pub fn conv_transpose2d<'t, B: Backend>(
     let (sx, sw) = (x.shape(), w.shape());
     let g = geom(&sx, &sw, o)?;
     let be = x.backend();
-    let mut y = be.conv2d_backward_input(x.value().storage(), w.value().storage(), g);
+    let mut y = be.conv2d_backward_input(x.value().storage(), w.value().storage(), g)?;
     let mut inputs = vec![x, w];
     if let Some(b) = bias {
         if b.shape() != [g.c_in] {
@@ -149,7 +167,7 @@ pub fn conv_transpose2d<'t, B: Backend>(
             b.value().storage(),
             map,
             g.in_len(),
-        );
+        )?;
         inputs.push(b);
     }
     let shape = vec![g.n, g.c_in, g.h, g.w];

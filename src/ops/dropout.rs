@@ -27,7 +27,7 @@ impl<B: Backend> BackwardRule<B> for Dropout<B> {
         let n = c.grad.numel();
         let g = c
             .backend
-            .binary(BinaryOp::Mul, c.grad.storage(), Bcast::full(n), &self.mask, Bcast::full(n), n);
+            .binary(BinaryOp::Mul, c.grad.storage(), Bcast::full(n), &self.mask, Bcast::full(n), n)?;
         Ok(vec![Some(Tensor::from_storage(g, c.grad.shape().to_vec()))])
     }
 }
@@ -44,8 +44,8 @@ impl<'t, B: Backend> Var<'t, B> {
         let be = self.backend();
         let x = self.value();
         let n = x.numel();
-        let mask = be.dropout_mask(n, p, self.tape.next_seed());
-        let y = be.binary(BinaryOp::Mul, x.storage(), Bcast::full(n), &mask, Bcast::full(n), n);
+        let mask = be.dropout_mask(n, p, self.tape.next_seed())?;
+        let y = be.binary(BinaryOp::Mul, x.storage(), Bcast::full(n), &mask, Bcast::full(n), n)?;
         self.tape
             .record(Dropout::<B> { p, mask }, &[self], Tensor::from_storage(y, x.shape().to_vec()))
     }

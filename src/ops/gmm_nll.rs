@@ -58,7 +58,7 @@ impl<B: Backend> BackwardRule<B> for GmmNll<B> {
             raw_sigma: c.inputs[2].storage(),
             target: c.inputs[3].storage(),
         };
-        let (ga, gm, gs) = c.backend.gmm_nll_backward(inp, &self.gamma, c.grad.storage(), self.dims);
+        let (ga, gm, gs) = c.backend.gmm_nll_backward(inp, &self.gamma, c.grad.storage(), self.dims)?;
         let wrap = |s, j: usize| c.needs[j].then(|| Tensor::from_storage(s, c.inputs[j].shape().to_vec()));
         Ok(vec![wrap(ga, 0), wrap(gm, 1), wrap(gs, 2), None])
     }
@@ -123,7 +123,7 @@ pub fn gmm_nll<'t, B: Backend>(
         raw_sigma: vs.storage(),
         target: vy.storage(),
     };
-    let (nll, gamma) = logits.backend().gmm_nll_forward(inp, dims);
+    let (nll, gamma) = logits.backend().gmm_nll_forward(inp, dims)?;
     logits.tape.record(
         GmmNll::<B> { dims, gamma },
         &[logits, means, raw_sigma, target],

@@ -29,38 +29,44 @@ impl<B: Backend> BackwardRule<B> for Linear {
         let Linear { n, fin, fout } = *self;
         let be = c.backend;
         let (h, v, g) = (c.inputs[0].storage(), c.inputs[1].storage(), c.grad.storage());
-        let gh = c.needs[0].then(|| {
-            be.matmul(
-                g,
-                v,
-                MatmulDims {
-                    m: n,
-                    k: fout,
-                    n: fin,
-                    trans_a: false,
-                    trans_b: false,
-                },
-            )
-        });
-        let gv = c.needs[1].then(|| {
-            be.matmul(
-                g,
-                h,
-                MatmulDims {
-                    m: fout,
-                    k: n,
-                    n: fin,
-                    trans_a: true,
-                    trans_b: false,
-                },
-            )
-        });
+        let gh = c.needs[0]
+            .then(|| {
+                be.matmul(
+                    g,
+                    v,
+                    MatmulDims {
+                        m: n,
+                        k: fout,
+                        n: fin,
+                        trans_a: false,
+                        trans_b: false,
+                    },
+                )
+            })
+            .transpose()?;
+        let gv = c.needs[1]
+            .then(|| {
+                be.matmul(
+                    g,
+                    h,
+                    MatmulDims {
+                        m: fout,
+                        k: n,
+                        n: fin,
+                        trans_a: true,
+                        trans_b: false,
+                    },
+                )
+            })
+            .transpose()?;
         let mut out = vec![
             gh.map(|s| Tensor::from_storage(s, vec![n, fin])),
             gv.map(|s| Tensor::from_storage(s, vec![fout, fin])),
         ];
         if c.inputs.len() == 3 {
-            let gt = c.needs[2].then(|| be.reduce_bcast(g, Bcast { mid: fout, inner: 1 }, n * fout));
+            let gt = c.needs[2]
+                .then(|| be.reduce_bcast(g, Bcast { mid: fout, inner: 1 }, n * fout))
+                .transpose()?;
             out.push(gt.map(|s| Tensor::from_storage(s, vec![fout])));
         }
         Ok(out)
@@ -91,7 +97,7 @@ pub fn linear<'t, B: Backend>(h: Var<'t, B>, v: Var<'t, B>, t: Option<Var<'t, B>
             trans_a: false,
             trans_b: true,
         },
-    );
+    )?;
     let mut inputs = vec![h, v];
     if let Some(t) = t {
         x = be.binary(
@@ -101,7 +107,7 @@ pub fn linear<'t, B: Backend>(h: Var<'t, B>, v: Var<'t, B>, t: Option<Var<'t, B>
             t.value().storage(),
             Bcast { mid: fout, inner: 1 },
             n * fout,
-        );
+        )?;
         inputs.push(t);
     }
     h.tape

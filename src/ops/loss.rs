@@ -47,13 +47,15 @@ impl<B: Backend> BackwardRule<B> for PointwiseLoss {
         let n = p.numel();
         // The upstream gradient per element: g/n (mean), g (sum) or g_i (none).
         let (g, map) = match self.reduction {
-            Reduction::Mean => (be.unary(UnaryOp::MulScalar(1.0 / n as f64), c.grad.storage()), Bcast::scalar()),
+            Reduction::Mean => (be.unary(UnaryOp::MulScalar(1.0 / n as f64), c.grad.storage())?, Bcast::scalar()),
             Reduction::Sum => (c.grad.storage().clone(), Bcast::scalar()),
             Reduction::None => (c.grad.storage().clone(), Bcast::full(n)),
         };
-        let gp = be.pointwise_loss_backward(self.kind, p.storage(), t.storage(), &g, map);
+        let gp = be.pointwise_loss_backward(self.kind, p.storage(), t.storage(), &g, map)?;
         // Only the squared error is differentiated in its target: ∂ℓ/∂t = −∂ℓ/∂p.
-        let gt = (c.needs[1] && self.kind == LossKind::SquaredError).then(|| be.unary(UnaryOp::Neg, &gp));
+        let gt = (c.needs[1] && self.kind == LossKind::SquaredError)
+            .then(|| be.unary(UnaryOp::Neg, &gp))
+            .transpose()?;
         Ok(vec![
             c.needs[0].then(|| Tensor::from_storage(gp, p.shape().to_vec())),
             gt.map(|g| Tensor::from_storage(g, t.shape().to_vec())),
@@ -84,13 +86,13 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
         return Err(empty_batch(name, p.shape()));
     }
     let be = pred.backend();
-    let per = be.pointwise_loss(kind, p.storage(), t.storage());
+    let per = be.pointwise_loss(kind, p.storage(), t.storage())?;
     let (value, shape) = match reduction {
         Reduction::None => (per, p.shape().to_vec()),
         Reduction::Sum | Reduction::Mean => {
-            let s = be.sum_axis(&per, AxisDims { outer: 1, n, inner: 1 });
+            let s = be.sum_axis(&per, AxisDims { outer: 1, n, inner: 1 })?;
             let s = if reduction == Reduction::Mean {
-                be.unary(UnaryOp::MulScalar(1.0 / n as f64), &s)
+                be.unary(UnaryOp::MulScalar(1.0 / n as f64), &s)?
             } else {
                 s
             };

@@ -36,20 +36,24 @@ impl<B: Backend> BackwardRule<B> for Matmul {
                 },
             )
         };
-        let ga = c.needs[0].then(|| {
-            if trans_a {
-                mm(b, g, k, n, m, trans_b, true) // Aᵀ's gradient transposed: op(B) · gᵀ
-            } else {
-                mm(g, b, m, n, k, false, !trans_b) // g · op(B)ᵀ
-            }
-        });
-        let gb = c.needs[1].then(|| {
-            if trans_b {
-                mm(g, a, n, m, k, true, trans_a) // gᵀ · op(A)
-            } else {
-                mm(a, g, k, m, n, !trans_a, false) // op(A)ᵀ · g
-            }
-        });
+        let ga = c.needs[0]
+            .then(|| {
+                if trans_a {
+                    mm(b, g, k, n, m, trans_b, true) // Aᵀ's gradient transposed: op(B) · gᵀ
+                } else {
+                    mm(g, b, m, n, k, false, !trans_b) // g · op(B)ᵀ
+                }
+            })
+            .transpose()?;
+        let gb = c.needs[1]
+            .then(|| {
+                if trans_b {
+                    mm(g, a, n, m, k, true, trans_a) // gᵀ · op(A)
+                } else {
+                    mm(a, g, k, m, n, !trans_a, false) // op(A)ᵀ · g
+                }
+            })
+            .transpose()?;
         let wrap = |s: Option<B::Storage>, t: &Tensor<B>| s.map(|s| Tensor::from_storage(s, t.shape().to_vec()));
         Ok(vec![wrap(ga, c.inputs[0]), wrap(gb, c.inputs[1])])
     }
@@ -75,7 +79,7 @@ pub fn matmul_t<'t, B: Backend>(a: Var<'t, B>, b: Var<'t, B>, trans_a: bool, tra
         trans_a,
         trans_b,
     };
-    let out = a.backend().matmul(a.value().storage(), b.value().storage(), d);
+    let out = a.backend().matmul(a.value().storage(), b.value().storage(), d)?;
     a.tape.record(Matmul { d }, &[a, b], Tensor::from_storage(out, vec![m, n]))
 }
 

@@ -64,8 +64,8 @@ impl<B: Backend> BackwardRule<B> for Pooled<B> {
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let (be, g, gy) = (c.backend, self.geom, c.grad.storage());
         let gx = match &self.argmax {
-            Some(arg) => be.maxpool2d_backward(gy, arg, g),
-            None => be.avgpool2d_backward(gy, g),
+            Some(arg) => be.maxpool2d_backward(gy, arg, g)?,
+            None => be.avgpool2d_backward(gy, g)?,
         };
         Ok(vec![Some(Tensor::from_storage(gx, c.inputs[0].shape().to_vec()))])
     }
@@ -83,7 +83,7 @@ pub fn maxpool2d<'t, B: Backend>(x: Var<'t, B>, kernel: (usize, usize), stride: 
             "planes above 2^24 pixels need f64",
         ));
     }
-    let (y, arg) = x.backend().maxpool2d_forward(x.value().storage(), g);
+    let (y, arg) = x.backend().maxpool2d_forward(x.value().storage(), g)?;
     let rule = Pooled::<B> {
         geom: g,
         argmax: Some(arg),
@@ -94,7 +94,7 @@ pub fn maxpool2d<'t, B: Backend>(x: Var<'t, B>, kernel: (usize, usize), stride: 
 /// Mean over each kh×kw window moved by `stride`.
 pub fn avgpool2d<'t, B: Backend>(x: Var<'t, B>, kernel: (usize, usize), stride: usize) -> Result<Var<'t, B>> {
     let g = pool2d_geom("avgpool2d", &x.shape(), kernel, stride)?;
-    let y = x.backend().avgpool2d_forward(x.value().storage(), g);
+    let y = x.backend().avgpool2d_forward(x.value().storage(), g)?;
     x.tape
         .record(Pooled::<B> { geom: g, argmax: None }, &[x], Tensor::from_storage(y, out_shape(&g)))
 }

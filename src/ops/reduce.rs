@@ -24,9 +24,9 @@ impl<B: Backend> BackwardRule<B> for SumAxis {
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         let be = c.backend;
-        let mut g = be.expand_axis(c.grad.storage(), self.dims);
+        let mut g = be.expand_axis(c.grad.storage(), self.dims)?;
         if self.scale != 1.0 {
-            g = be.unary(UnaryOp::MulScalar(self.scale), &g);
+            g = be.unary(UnaryOp::MulScalar(self.scale), &g)?;
         }
         Ok(vec![Some(Tensor::from_storage(g, c.inputs[0].shape().to_vec()))])
     }
@@ -64,10 +64,10 @@ fn reduce<'t, B: Backend>(x: Var<'t, B>, axis: Option<usize>, keepdim: bool, mea
         return Err(Error::invalid(name, format!("mean over an empty axis of shape {s:?}")));
     }
     let be = x.backend();
-    let mut y = be.sum_axis(x.value().storage(), dims);
+    let mut y = be.sum_axis(x.value().storage(), dims)?;
     let scale = if mean { 1.0 / dims.n as f64 } else { 1.0 };
     if mean {
-        y = be.unary(UnaryOp::MulScalar(scale), &y);
+        y = be.unary(UnaryOp::MulScalar(scale), &y)?;
     }
     x.tape
         .record(SumAxis { dims, scale, mean }, &[x], Tensor::from_storage(y, out_shape))

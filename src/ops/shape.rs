@@ -27,7 +27,7 @@ impl<B: Backend> BackwardRule<B> for Transpose {
         "transpose"
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
-        let g = c.backend.transpose(c.grad.storage(), self.cols, self.rows);
+        let g = c.backend.transpose(c.grad.storage(), self.cols, self.rows)?;
         Ok(vec![Some(Tensor::from_storage(g, vec![self.rows, self.cols]))])
     }
 }
@@ -46,10 +46,14 @@ impl<B: Backend> BackwardRule<B> for Concat {
         let mut start = 0;
         let mut out = Vec::with_capacity(self.blocks.len());
         for (j, &block) in self.blocks.iter().enumerate() {
-            out.push(c.needs[j].then(|| {
-                let s = c.backend.slice_block(c.grad.storage(), self.outer, total, start, block);
-                Tensor::from_storage(s, c.inputs[j].shape().to_vec())
-            }));
+            out.push(
+                c.needs[j]
+                    .then(|| -> Result<_> {
+                        let s = c.backend.slice_block(c.grad.storage(), self.outer, total, start, block)?;
+                        Ok(Tensor::from_storage(s, c.inputs[j].shape().to_vec()))
+                    })
+                    .transpose()?,
+            );
             start += block;
         }
         Ok(out)
@@ -71,14 +75,14 @@ impl<B: Backend> BackwardRule<B> for Narrow {
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         // The adjoint of taking a slice: the slice's gradient, zeros around it.
         let be = c.backend;
-        let zeros_before = be.fill(self.outer * self.before, 0.0);
-        let zeros_after = be.fill(self.outer * self.after, 0.0);
+        let zeros_before = be.fill(self.outer * self.before, 0.0)?;
+        let zeros_after = be.fill(self.outer * self.after, 0.0)?;
         let parts = [
             (&zeros_before, self.before),
             (c.grad.storage(), self.len),
             (&zeros_after, self.after),
         ];
-        let g = be.concat(&parts, self.outer);
+        let g = be.concat(&parts, self.outer)?;
         Ok(vec![Some(Tensor::from_storage(g, c.inputs[0].shape().to_vec()))])
     }
 }
@@ -105,7 +109,7 @@ pub fn concat<'t, B: Backend>(parts: &[Var<'t, B>], axis: usize) -> Result<Var<'
         blocks.push(s[axis] * inner);
     }
     let refs: Vec<(&B::Storage, usize)> = values.iter().zip(&blocks).map(|(v, &b)| (v.storage(), b)).collect();
-    let out = first.backend().concat(&refs, outer);
+    let out = first.backend().concat(&refs, outer)?;
     first
         .tape
         .record(Concat { outer, blocks }, parts, Tensor::from_storage(out, out_shape))
@@ -132,7 +136,7 @@ impl<'t, B: Backend> Var<'t, B> {
         if s.len() != 2 {
             return Err(Error::shape("transpose", &s, &[0, 0], "expected a 2-D tensor"));
         }
-        let out = self.backend().transpose(self.value().storage(), s[0], s[1]);
+        let out = self.backend().transpose(self.value().storage(), s[0], s[1])?;
         self.tape.record(
             Transpose { rows: s[0], cols: s[1] },
             &[self],
@@ -153,7 +157,7 @@ impl<'t, B: Backend> Var<'t, B> {
         let (before, len_e, after) = (start * inner, len * inner, (s[axis] - start - len) * inner);
         let out = self
             .backend()
-            .slice_block(self.value().storage(), outer, s[axis] * inner, before, len_e);
+            .slice_block(self.value().storage(), outer, s[axis] * inner, before, len_e)?;
         let mut shape = s.clone();
         shape[axis] = len;
         let rule = Narrow {

@@ -28,7 +28,7 @@ impl<B: Backend> BackwardRule<B> for Softmax {
         // The output y is the saved value the formula needs (it is this node's value).
         let g = c
             .backend
-            .softmax_rows_backward(c.output.storage(), c.grad.storage(), self.rows, self.cols, self.log);
+            .softmax_rows_backward(c.output.storage(), c.grad.storage(), self.rows, self.cols, self.log)?;
         Ok(vec![Some(Tensor::from_storage(g, c.output.shape().to_vec()))])
     }
 }
@@ -40,7 +40,7 @@ fn softmax<'t, B: Backend>(x: Var<'t, B>, log: bool) -> Result<Var<'t, B>> {
         return Err(Error::invalid("softmax", format!("last axis is empty in shape {s:?}")));
     }
     let rows = x.numel() / cols;
-    let y = x.backend().softmax_rows(x.value().storage(), rows, cols, log);
+    let y = x.backend().softmax_rows(x.value().storage(), rows, cols, log)?;
     x.tape.record(Softmax { rows, cols, log }, &[x], Tensor::from_storage(y, s))
 }
 

@@ -32,7 +32,7 @@ impl<B: Backend> BackwardRule<B> for Map {
         // ∂E/∂x_i = ∂E/∂y_i · f'(x_i)
         let g = c
             .backend
-            .unary_backward(self.op, c.inputs[0].storage(), c.output.storage(), c.grad.storage());
+            .unary_backward(self.op, c.inputs[0].storage(), c.output.storage(), c.grad.storage())?;
         Ok(vec![Some(Tensor::from_storage(g, c.output.shape().to_vec()))])
     }
 }
@@ -40,7 +40,7 @@ impl<B: Backend> BackwardRule<B> for Map {
 /// Records y = f(x) for a pointwise f.
 pub fn map<'t, B: Backend>(name: &'static str, op: UnaryOp, x: Var<'t, B>) -> Result<Var<'t, B>> {
     let t = x.value();
-    let y = x.backend().unary(op, t.storage());
+    let y = x.backend().unary(op, t.storage())?;
     x.tape.record(Map { name, op }, &[x], Tensor::from_storage(y, t.shape().to_vec()))
 }
 

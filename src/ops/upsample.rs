@@ -19,7 +19,7 @@ impl<B: Backend> BackwardRule<B> for Upsample {
         format!("×{}", self.geom.factor)
     }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
-        let gx = c.backend.upsample_nearest_backward(c.grad.storage(), self.geom);
+        let gx = c.backend.upsample_nearest_backward(c.grad.storage(), self.geom)?;
         Ok(vec![Some(Tensor::from_storage(gx, c.inputs[0].shape().to_vec()))])
     }
 }
@@ -53,7 +53,7 @@ pub fn upsample_nearest<'t, B: Backend>(x: Var<'t, B>, factor: usize) -> Result<
         w: s[3],
         factor,
     };
-    let y = x.backend().upsample_nearest_forward(x.value().storage(), geom);
+    let y = x.backend().upsample_nearest_forward(x.value().storage(), geom)?;
     x.tape.record(Upsample { geom }, &[x], Tensor::from_storage(y, shape))
 }
 

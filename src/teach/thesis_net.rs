@@ -278,25 +278,25 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
     let (grads, trace) = tape.backward_traced(n.e)?;
     let b = tape.backend();
     let val = |v: Var<'_, Cpu64>| v.to_vec();
-    let grad = |v: Var<'_, Cpu64>| -> Result<Vec<f64>> { Ok(grads.wrt(v)?.to_vec_f64(b)) };
+    let grad = |v: Var<'_, Cpu64>| -> Result<Vec<f64>> { grads.wrt(v)?.to_vec_f64(b) };
     let param_grad = |name: &str, i: usize, j: usize| -> Result<f64> {
         let g = grads
             .param(name)
             .ok_or_else(|| Error::Tape(format!("no gradient for {name}")))?
-            .to_vec_f64(b);
+            .to_vec_f64(b)?;
         let cols = net.param(name)?.shape[1];
         Ok(g[(i - 1) * cols + (j - 1)])
     };
 
-    let (h2, x3, h3, out) = (val(n.h2), val(n.x3), val(n.h3), val(n.out));
+    let (h2, x3, h3, out) = (val(n.h2)?, val(n.x3)?, val(n.h3)?, val(n.out)?);
     let yk = &net.y;
     let forward = vec![
         row("x", "input x_k", net.x.clone()),
-        row("X²", "V² x + T²", val(n.x2)),
+        row("X²", "V² x + T²", val(n.x2)?),
         row("h²", "σ(X²)", h2.clone()),
         row("X³", "V³ h² + T³", x3.clone()),
         row("h³", &format!("f(X³), f = {}", f.name()), h3.clone()),
-        row("X⁴", "V⁴ h³ + T⁴", val(n.x4)),
+        row("X⁴", "V⁴ h³ + T⁴", val(n.x4)?),
         row("Y", "g(X⁴) = 1/(1 + e^−X⁴)", out.clone()),
         row("y_k", "target", yk.clone()),
         row(
@@ -353,7 +353,7 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
     if d36 == 0.0 {
         w2.note = Some("f'(X³₄) = 0: relu with X³₄ ≤ 0 passes no gradient down; try another --seed".into());
     }
-    let dot = tape.to_dot(Some(&grads));
+    let dot = tape.to_dot(Some(&grads))?;
     Ok(Explanation {
         seed,
         lr,

@@ -49,7 +49,7 @@ pub fn assert_close_to(what: &str, got: &[f64], want: &[f64], tol: f64) {
     }
     assert!(
         worst <= tol,
-        "{what}: element {at} is {} but PyTorch says {} (scaled error {worst:e})",
+        "{what}: element {at} is {} but the golden file says {} (scaled error {worst:e})",
         got[at],
         want[at]
     );

@@ -60,9 +60,9 @@ fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
     let grads = tape.backward(e).unwrap();
     let g = grads_of
         .iter()
-        .map(|n| (n.to_string(), grads.wrt(vars[n]).unwrap().to_vec_f64(be)))
+        .map(|n| (n.to_string(), grads.wrt(vars[n]).unwrap().to_vec_f64(be).unwrap()))
         .collect();
-    (out.to_vec(), g)
+    (out.to_vec().unwrap(), g)
 }
 
 #[test]

@@ -81,7 +81,7 @@ fn optimiser_steps_match_pytorch_in_f64() {
             let g = grads(&store, &step["grads"]);
             opt.step(&mut store, &g).unwrap();
             for (p, want) in step["params"].as_object().unwrap() {
-                let got = store.get(p).unwrap().to_vec_f64(&be);
+                let got = store.get(p).unwrap().to_vec_f64(&be).unwrap();
                 assert_close(&format!("{name}, step {}, `{p}`", s + 1), &got, &floats(want));
             }
         }

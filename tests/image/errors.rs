@@ -5,7 +5,7 @@ use cosmograd::ops::{Conv2dOptions, ConvTranspose2dOptions, PadMode, Padding};
 use cosmograd::prelude::*;
 
 fn var<'t>(t: &'t Tape<Cpu<f64>>, shape: &[usize]) -> Var<'t, Cpu<f64>> {
-    t.input(Tensor::zeros(t.backend(), shape))
+    t.input(Tensor::zeros(t.backend(), shape).unwrap())
 }
 
 /// The error's message, which must name `op` and every shape in `shapes`.

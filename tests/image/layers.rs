@@ -18,8 +18,8 @@ fn batchnorm_layer_updates_running_statistics_with_momentum_and_uses_them_in_eva
     let y = bn.forward(&store, xv).unwrap();
     assert_eq!(y.shape(), vec![2, 2, 1, 2]);
     store.apply_updates(&tape).unwrap();
-    let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be);
-    let rv = store.get("bn.running_var").unwrap().to_vec_f64(&be);
+    let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be).unwrap();
+    let rv = store.get("bn.running_var").unwrap().to_vec_f64(&be).unwrap();
     let want_rm = [0.25 * 2.5, 0.25 * 10.0];
     let want_rv = [0.75 + 0.25 * 5.0 / 3.0, 0.75];
     for (g, w) in rm.iter().zip(&want_rm).chain(rv.iter().zip(&want_rv)) {
@@ -27,7 +27,11 @@ fn batchnorm_layer_updates_running_statistics_with_momentum_and_uses_them_in_eva
     }
     // Eval mode: (x − running mean)/√(running var + ε) with γ = 1, β = 0.
     let tape = Tape::new(be);
-    let y = bn.forward(&store, tape.input_f64(&x, &[2, 2, 1, 2]).unwrap()).unwrap().to_vec();
+    let y = bn
+        .forward(&store, tape.input_f64(&x, &[2, 2, 1, 2]).unwrap())
+        .unwrap()
+        .to_vec()
+        .unwrap();
     let want0 = (1.0 - want_rm[0]) / (want_rv[0] + 1e-5f64).sqrt();
     assert!((y[0] - want0).abs() < 1e-9);
     assert!(tape.take_updates(store.id()).is_empty(), "eval mode must not queue updates");
@@ -56,7 +60,7 @@ fn thesis_trunk_shapes_and_decoder_layers() {
     )
     .unwrap();
     let tape = Tape::new(be).training(true);
-    let x = tape.input(Tensor::full(&be, &[2, 1, 16, 12], 0.5));
+    let x = tape.input(Tensor::full(&be, &[2, 1, 16, 12], 0.5).unwrap());
     let h = MaxPool2d::new(2).forward(c1.forward(&store, x).unwrap()).unwrap();
     assert_eq!(h.shape(), vec![2, 16, 8, 6]);
     let h = c2.forward(&store, h).unwrap();
@@ -84,7 +88,7 @@ fn batchnorm_run_twice_on_one_tape_compounds_its_running_statistics() {
         .unwrap();
     store.apply_updates(&tape).unwrap();
     other.apply_updates(&tape).unwrap();
-    let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be)[0];
+    let rm = store.get("bn.running_mean").unwrap().to_vec_f64(&be).unwrap()[0];
     assert!((rm - (0.5 * (0.5 * 0.0 + 0.5 * 2.0) + 0.5 * 6.0)).abs() < 1e-12, "{rm}");
-    assert_eq!(other.get("bn.running_mean").unwrap().to_vec_f64(&be), vec![50.0]);
+    assert_eq!(other.get("bn.running_mean").unwrap().to_vec_f64(&be).unwrap(), vec![50.0]);
 }

@@ -49,5 +49,5 @@ pub fn quadratic_grads<B: Backend>(store: &ParamStore<B>, target: f64) -> (f64, 
 }
 
 pub fn values<B: Backend>(store: &ParamStore<B>, name: &str) -> Vec<f64> {
-    store.get(name).unwrap().to_vec_f64(store.backend())
+    store.get(name).unwrap().to_vec_f64(store.backend()).unwrap()
 }

@@ -56,7 +56,9 @@ fn the_same_seed_gives_the_same_values_bit_for_bit() {
         let mut s = ParamStore::new(Cpu::<f32>::default());
         Linear::new(&mut s, "fc1", 8, 4, true, Init::HeNormal, seed).unwrap();
         Linear::new(&mut s, "fc2", 4, 2, true, Init::XavierUniform, seed).unwrap();
-        s.params().map(|(n, t)| (n.clone(), t.to_vec_f32(s.backend()))).collect::<Vec<_>>()
+        s.params()
+            .map(|(n, t)| (n.clone(), t.to_vec_f32(s.backend()).unwrap()))
+            .collect::<Vec<_>>()
     };
     let (a, b) = (build(1), build(1));
     for ((na, va), (nb, vb)) in a.iter().zip(&b) {

@@ -72,7 +72,7 @@ fn clipping_also_scales_adam_moments() {
     let g = grads_equal_to(&store, &[("w", &[6.0, 8.0, 0.0, 0.0, 0.0, 0.0])]);
     let mut opt = Adam::new(0.1).with_clip(1.0);
     opt.step(&mut store, &g).unwrap();
-    let m = opt.state().params["w"].slots[0].to_vec_f64(&cpu());
+    let m = opt.state().params["w"].slots[0].to_vec_f64(&cpu()).unwrap();
     let s = 1.0 / (10.0 + 1e-6);
     assert!(
         (m[0] - 0.1 * 6.0 * s).abs() < 1e-15 && (m[1] - 0.1 * 8.0 * s).abs() < 1e-15,
@@ -190,7 +190,11 @@ fn optimisers_by_name() {
         .unwrap()
         .to_string();
     assert!(msg.contains("rmsprop") && msg.contains("sgd, adam or adamw"), "{msg}");
-    assert!(cosmograd::nn::optim::by_name::<Cpu<f64>>("adam", -1.0, 0.0, 0.0).is_err());
+    let msg = cosmograd::nn::optim::by_name::<Cpu<f64>>("adam", -1.0, 0.0, 0.0)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("learning rate must be a positive number, got -1"), "{msg}");
 }
 
 /// Two models on one tape (a GAN's discriminator run on real and generated images) may both
@@ -209,8 +213,8 @@ fn two_stores_with_the_same_parameter_name_stay_apart_on_one_tape() {
     // E = (wg·x)·wd → ∂E/∂wg = x·wd = 3, ∂E/∂wd = wg·x = 2.
     let e = wg.mul(x).unwrap().mul(wd).unwrap().sum().unwrap();
     let grads = tape.backward(e).unwrap();
-    assert_eq!(g_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()), vec![3.0]);
-    assert_eq!(d_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()), vec![2.0]);
+    assert_eq!(g_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()).unwrap(), vec![3.0]);
+    assert_eq!(d_store.grad(&grads, "w").unwrap().to_vec_f64(&cpu()).unwrap(), vec![2.0]);
     // By name alone the gradient is ambiguous, so none is returned.
     assert!(grads.param("w").is_none());
     let mut opt = Sgd::new(0.5);
@@ -224,8 +228,41 @@ fn a_negative_clip_threshold_or_learning_rate_is_an_error() {
     let mut store = store_wb(cpu(), &[1.0; 6], &[2.0; 3]);
     let g = grads_equal_to(&store, &[("w", &[1.0; 6])]);
     let mut opt = Sgd::new(0.1).with_clip(-1.0);
-    assert!(opt.step(&mut store, &g).is_err());
+    let msg = opt.step(&mut store, &g).unwrap_err().to_string();
+    assert!(
+        msg.contains("clip scale") && msg.contains("max_grad_norm must be a positive number"),
+        "{msg}"
+    );
     let mut opt = Sgd::new(-0.1);
-    assert!(opt.step(&mut store, &g).is_err());
+    let msg = opt.step(&mut store, &g).unwrap_err().to_string();
+    assert!(msg.contains("learning rate -0.1"), "{msg}");
     assert_eq!(values(&store, "w"), vec![1.0; 6]);
+}
+
+/// The aliasing rule of `Backend::adam_update`: with no other handle to a parameter (the tape
+/// dropped before the step) the update writes its memory in place; with a handle kept
+/// elsewhere, the parameter gets a private copy first and the other holder keeps the old values.
+#[test]
+fn the_step_updates_in_place_when_the_store_holds_the_only_handle() {
+    let mut store = store_wb(cpu(), &[1.0; 6], &[2.0; 3]);
+    let g = grads_equal_to(&store, &[("w", &[1.0; 6])]); // its tape is gone
+    let before = std::sync::Arc::as_ptr(store.get("w").unwrap().storage());
+    let mut opt = Adam::new(0.1);
+    opt.step(&mut store, &g).unwrap();
+    assert_eq!(
+        std::sync::Arc::as_ptr(store.get("w").unwrap().storage()),
+        before,
+        "updated in place"
+    );
+    assert_ne!(values(&store, "w"), vec![1.0; 6]);
+
+    let kept = store.get("w").unwrap().clone(); // a second handle, as a live tape would hold
+    let old = kept.to_vec_f64(&cpu()).unwrap();
+    opt.step(&mut store, &g).unwrap();
+    assert_ne!(
+        std::sync::Arc::as_ptr(store.get("w").unwrap().storage()),
+        std::sync::Arc::as_ptr(kept.storage())
+    );
+    assert_eq!(kept.to_vec_f64(&cpu()).unwrap(), old, "the other holder's values are untouched");
+    assert_ne!(values(&store, "w"), old);
 }

@@ -24,7 +24,9 @@ fn matmul_matches_the_triple_loop_for_all_transposes_and_awkward_sizes() {
                 let (a, b) = (random(m * k, 1), random(k * n, 2));
                 let want = matmul_reference(&a, &b, d);
                 let be = Cpu::<f64>::default();
-                let got = be.to_f64(&be.matmul(&be.from_f64(&a), &be.from_f64(&b), d));
+                let got = be
+                    .to_f64(&be.matmul(&be.from_f64(&a).unwrap(), &be.from_f64(&b).unwrap(), d).unwrap())
+                    .unwrap();
                 for (x, y) in want.iter().zip(&got) {
                     assert!((x - y).abs() < 1e-12 * k as f64, "{d:?}: {x} vs {y}");
                 }
@@ -69,21 +71,35 @@ fn large_elementwise_kernels_match_the_small_path_piece_by_piece() {
         UnaryOp::MulScalar(3.0),
         UnaryOp::Softplus,
     ] {
-        let big = be.to_f32(&be.unary(op, &be.from_f64(&x)));
-        assert_eq!(big, pieces(&|a, _| be.to_f32(&be.unary(op, &be.from_f64(a)))), "{op:?}");
-        let fx = be.from_f64(&x);
-        let fy = be.unary(op, &fx);
-        let big = be.to_f32(&be.unary_backward(op, &fx, &fy, &be.from_f64(&y)));
+        let big = be.to_f32(&be.unary(op, &be.from_f64(&x).unwrap()).unwrap()).unwrap();
+        assert_eq!(
+            big,
+            pieces(&|a, _| be.to_f32(&be.unary(op, &be.from_f64(a).unwrap()).unwrap()).unwrap()),
+            "{op:?}"
+        );
+        let fx = be.from_f64(&x).unwrap();
+        let fy = be.unary(op, &fx).unwrap();
+        let big = be
+            .to_f32(&be.unary_backward(op, &fx, &fy, &be.from_f64(&y).unwrap()).unwrap())
+            .unwrap();
         let small = pieces(&|a, g| {
-            let fa = be.from_f64(a);
-            be.to_f32(&be.unary_backward(op, &fa, &be.unary(op, &fa), &be.from_f64(g)))
+            let fa = be.from_f64(a).unwrap();
+            be.to_f32(
+                &be.unary_backward(op, &fa, &be.unary(op, &fa).unwrap(), &be.from_f64(g).unwrap())
+                    .unwrap(),
+            )
+            .unwrap()
         });
         assert_eq!(big, small, "{op:?} backward");
     }
     for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
         let run = |a: &[f64], b: &[f64]| {
             let m = Bcast::full(a.len());
-            be.to_f32(&be.binary(op, &be.from_f64(a), m, &be.from_f64(b), m, a.len()))
+            be.to_f32(
+                &be.binary(op, &be.from_f64(a).unwrap(), m, &be.from_f64(b).unwrap(), m, a.len())
+                    .unwrap(),
+            )
+            .unwrap()
         };
         assert_eq!(run(&x, &y), pieces(&|a, b| run(a, b)), "{op:?}");
     }

@@ -11,9 +11,9 @@ fn run<B: Backend + Default>(f: impl for<'t> Fn(Var<'t, B>) -> Result<Var<'t, B>
     let t = Tape::new(B::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &[1.0, f64::NAN, -2.0, 0.5], &[4]).unwrap());
     let y = f(x).unwrap();
-    let value = y.to_vec();
+    let value = y.to_vec().unwrap();
     let g = t.backward(y.sum().unwrap()).unwrap();
-    (value, g.wrt(x).unwrap().to_vec_f64(t.backend()))
+    (value, g.wrt(x).unwrap().to_vec_f64(t.backend()).unwrap())
 }
 
 /// The NaN element (index 1) is NaN in value and gradient; the others stay finite.
@@ -48,9 +48,9 @@ fn relu_keeps_its_values_and_zero_gradient_at_zero() {
     let t = Tape::new(Cpu::<f64>::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &[-1.0, 0.0, 2.0, f64::NEG_INFINITY], &[4]).unwrap());
     let y = x.relu().unwrap();
-    assert_eq!(y.to_vec(), vec![0.0, 0.0, 2.0, 0.0]);
+    assert_eq!(y.to_vec().unwrap(), vec![0.0, 0.0, 2.0, 0.0]);
     let g = t.backward(y.sum().unwrap()).unwrap();
-    assert_eq!(g.wrt(x).unwrap().to_vec_f64(t.backend()), vec![0.0, 0.0, 1.0, 0.0]);
+    assert_eq!(g.wrt(x).unwrap().to_vec_f64(t.backend()).unwrap(), vec![0.0, 0.0, 1.0, 0.0]);
 }
 
 #[test]
@@ -62,9 +62,9 @@ fn relu_propagates_nan_in_the_parallel_chunked_path() {
     let t = Tape::new(Cpu::<f32>::default()).guard(false);
     let x = t.leaf(Tensor::from_f64(t.backend(), &v, &[n]).unwrap());
     let y = x.relu().unwrap();
-    let vals = y.to_vec();
+    let vals = y.to_vec().unwrap();
     assert!(vals[77_777].is_nan() && vals[0] == 0.0);
-    let g = t.backward(y.sum().unwrap()).unwrap().wrt(x).unwrap().to_vec_f64(t.backend());
+    let g = t.backward(y.sum().unwrap()).unwrap().wrt(x).unwrap().to_vec_f64(t.backend()).unwrap();
     assert!(g[77_777].is_nan() && g[0] == 0.0 && g.iter().filter(|x| x.is_nan()).count() == 1);
 }
 
@@ -100,7 +100,7 @@ fn bce_of_a_nan_probability_is_nan() {
     let p = t.leaf(Tensor::from_f64(t.backend(), &[f64::NAN, 0.5], &[2]).unwrap());
     let y = t.input_f64(&[1.0, 0.0], &[2]).unwrap();
     let l = loss::bce(p, y, Reduction::None).unwrap();
-    let v = l.to_vec();
+    let v = l.to_vec().unwrap();
     assert!(v[0].is_nan() && v[1].is_finite(), "{v:?}");
     // The floors still apply to finite values: p = 0 gives ln p = −100, not −∞.
     let t = Tape::new(Cpu::<f64>::default()).guard(false);

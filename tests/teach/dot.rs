@@ -47,7 +47,7 @@ fn a_known_graph_has_its_nodes_and_edges() {
     // values x, w, x·w, Σ; ops mul (2 inputs), sum (1 input)
     let e = x.mul(w).unwrap().sum().unwrap().named("E");
     let g = t.backward(e).unwrap();
-    let dot = t.to_dot(Some(&g));
+    let dot = t.to_dot(Some(&g)).unwrap();
     assert_eq!(parse(&dot), (4, 2, 2 + 1 + 1 + 1));
     assert!(!dot.contains("warning"));
     assert!(dot.contains("{x | [2] | mean 1.500000 in [1.000000, 2.000000] |"), "{dot}");
@@ -59,7 +59,7 @@ fn a_picture_drawn_before_backward_says_so() {
     let t = Tape::new(Cpu::<f64>::default());
     let x = t.leaf(Tensor::from_f64(t.backend(), &[1.0], &[1]).unwrap());
     x.exp().unwrap();
-    let dot = t.to_dot(None);
+    let dot = t.to_dot(None).unwrap();
     assert!(dot.contains("warning: drawn before backward"));
     assert_eq!(parse(&dot), (2, 1, 2));
 }
@@ -82,7 +82,7 @@ fn record_characters_in_names_are_escaped() {
     let t = Tape::new(Cpu::<f64>::default());
     let x = t.leaf(Tensor::from_f64(t.backend(), &[1.0], &[1]).unwrap()).named("{a|b}<c>");
     x.exp().unwrap();
-    let dot = t.to_dot(None);
+    let dot = t.to_dot(None).unwrap();
     assert!(dot.contains("{\\{a\\|b\\}\\<c\\> | [1]"), "{dot}");
     parse(&dot);
 }

@@ -35,17 +35,17 @@ impl View for &Bytes {
     }
 }
 
-fn to_bytes<B: Backend>(be: &B, t: &Tensor<B>) -> Bytes {
+fn to_bytes<B: Backend>(be: &B, t: &Tensor<B>) -> Result<Bytes> {
     let data = if be.elem_bytes() == 8 {
-        t.to_vec_f64(be).iter().flat_map(|x| x.to_le_bytes()).collect()
+        t.to_vec_f64(be)?.iter().flat_map(|x| x.to_le_bytes()).collect()
     } else {
-        t.to_vec_f32(be).iter().flat_map(|x| x.to_le_bytes()).collect()
+        t.to_vec_f32(be)?.iter().flat_map(|x| x.to_le_bytes()).collect()
     };
-    Bytes {
+    Ok(Bytes {
         dtype: if be.elem_bytes() == 8 { Dtype::F64 } else { Dtype::F32 },
         shape: t.shape().to_vec(),
         data,
-    }
+    })
 }
 
 /// Saves the store (and the optimiser's state, if given) to `path`, atomically. `extra`
@@ -81,10 +81,10 @@ pub fn save<B: Backend>(
     meta.insert("cosmograd_version".into(), env!("CARGO_PKG_VERSION").into());
     let mut tensors: Vec<(String, Bytes)> = Vec::new();
     for (name, t) in store.params() {
-        tensors.push((format!("param/{name}"), to_bytes(be, t)));
+        tensors.push((format!("param/{name}"), to_bytes(be, t)?));
     }
     for (name, t) in store.buffers() {
-        tensors.push((format!("buffer/{name}"), to_bytes(be, t)));
+        tensors.push((format!("buffer/{name}"), to_bytes(be, t)?));
     }
     if let Some(opt) = optim {
         let state = opt.state();
@@ -98,7 +98,7 @@ pub fn save<B: Backend>(
         );
         for (name, s) in &state.params {
             for (slot, t) in opt.slot_names().iter().zip(&s.slots) {
-                tensors.push((format!("optim/{name}/{slot}"), to_bytes(be, t)));
+                tensors.push((format!("optim/{name}/{slot}"), to_bytes(be, t)?));
             }
         }
     }

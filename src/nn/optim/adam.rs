@@ -1,5 +1,6 @@
 use super::{Optim, ParamState, UpdateRule};
 use crate::backend::{AdamStep, Backend};
+use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The state tensors Adam keeps per parameter: the first and second moment estimates.
@@ -69,7 +70,7 @@ impl<B: Backend> UpdateRule<B> for AdamConfig {
     fn config(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         let h = AdamStep {
             lr,
             beta1: self.beta1,
@@ -81,6 +82,6 @@ impl<B: Backend> UpdateRule<B> for AdamConfig {
             grad_scale,
         };
         let (m, v) = state.slots.split_at_mut(1);
-        be.adam_update(param.storage_mut(), m[0].storage_mut(), v[0].storage_mut(), grad.storage(), h);
+        be.adam_update(param.storage_mut(), m[0].storage_mut(), v[0].storage_mut(), grad.storage(), h)
     }
 }

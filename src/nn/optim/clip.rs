@@ -3,11 +3,14 @@
 //! kernels as `grad_scale`, so the gradients themselves are never rewritten.
 
 use crate::backend::Backend;
+use crate::error::Result;
 use crate::tensor::Tensor;
 
-/// √(Σ g²) over the given gradients, accumulated in f64.
-pub fn global_grad_norm<'a, B: Backend>(be: &B, grads: impl IntoIterator<Item = &'a Tensor<B>>) -> f64 {
-    grads.into_iter().map(|g| be.sum_squares(g.storage())).sum::<f64>().sqrt()
+/// √(Σ g²) over the given gradients, summed in f64: one batched reduction over all of them
+/// and one read-back (on a device, not one per parameter).
+pub fn global_grad_norm<'a, B: Backend>(be: &B, grads: impl IntoIterator<Item = &'a Tensor<B>>) -> Result<f64> {
+    let storages: Vec<&B::Storage> = grads.into_iter().map(|g| g.storage()).collect();
+    Ok(be.sum_squares(&storages)?.iter().sum::<f64>().sqrt())
 }
 
 /// PyTorch's `clip_grad_norm_` factor: min(1, max_norm / (norm + 1e-6)). The 1e-6 keeps a

@@ -81,7 +81,7 @@ pub trait UpdateRule<B: Backend>: std::fmt::Debug + 'static {
     fn slot_names(&self) -> &'static [&'static str];
     /// The hyper-parameters as a JSON object (checkpoint metadata `optim.config`).
     fn config(&self) -> serde_json::Value;
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64);
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()>;
 }
 
 /// An optimiser made of an update rule (its hyper-parameters, e.g. [`AdamConfig`]) and the
@@ -123,7 +123,7 @@ impl<B: Backend, R: UpdateRule<B>> Optimizer<B> for Optim<B, R> {
     fn core_mut(&mut self) -> &mut OptimCore<B> {
         &mut self.core
     }
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         self.rule.update(be, param, state, grad, lr, grad_scale)
     }
 }
@@ -162,7 +162,7 @@ pub trait Optimizer<B: Backend> {
     fn core_mut(&mut self) -> &mut OptimCore<B>;
     /// One parameter's update through the backend kernel. `state.step` already counts this
     /// update; `grad_scale` multiplies the gradient inside the kernel.
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64);
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()>;
 
     /// Completed steps.
     fn steps(&self) -> u64 {
@@ -197,7 +197,7 @@ pub trait Optimizer<B: Backend> {
                 names.push(name.clone());
             }
         }
-        let grad_norm = global_grad_norm(&be, names.iter().filter_map(|n| store.grad(grads, n)));
+        let grad_norm = global_grad_norm(&be, names.iter().filter_map(|n| store.grad(grads, n)))?;
         if !grad_norm.is_finite() {
             return Err(Error::invalid(
                 "optimizer",
@@ -232,13 +232,17 @@ pub trait Optimizer<B: Backend> {
             let grad = store.grad(grads, name).expect("listed above");
             let param = store.get_mut(name)?;
             // Taken out while the kernel runs, so that `self.update` can borrow self.
-            let mut st = self.core_mut().state.params.remove(name).unwrap_or_else(|| ParamState {
-                step: 0,
-                slots: (0..nslots).map(|_| Tensor::zeros(&be, param.shape())).collect(),
-            });
+            let mut st = match self.core_mut().state.params.remove(name) {
+                Some(st) => st,
+                None => ParamState {
+                    step: 0,
+                    slots: (0..nslots).map(|_| Tensor::zeros(&be, param.shape())).collect::<Result<_>>()?,
+                },
+            };
             st.step += 1;
-            self.update(&be, param, &mut st, grad, lr, grad_scale);
+            let done = self.update(&be, param, &mut st, grad, lr, grad_scale);
             self.core_mut().state.params.insert(name.clone(), st);
+            done?;
         }
         let core = self.core_mut();
         core.state.step += 1;

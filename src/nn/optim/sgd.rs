@@ -1,5 +1,6 @@
 use super::{Optim, ParamState, UpdateRule};
 use crate::backend::{Backend, SgdStep};
+use crate::error::Result;
 use crate::tensor::Tensor;
 
 /// The state tensor SGD keeps per parameter.
@@ -49,7 +50,7 @@ impl<B: Backend> UpdateRule<B> for SgdConfig {
     fn config(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
-    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) {
+    fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         let h = SgdStep {
             lr,
             momentum: self.momentum,
@@ -57,6 +58,6 @@ impl<B: Backend> UpdateRule<B> for SgdConfig {
             nesterov: self.nesterov,
             grad_scale,
         };
-        be.sgd_update(param.storage_mut(), state.slots[0].storage_mut(), grad.storage(), h);
+        be.sgd_update(param.storage_mut(), state.slots[0].storage_mut(), grad.storage(), h)
     }
 }
