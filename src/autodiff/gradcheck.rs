@@ -1,8 +1,9 @@
 //! Gradient checks: the tape's analytic gradient against central finite differences in f64.
 //!
 //! For a function f of several inputs with any output shape, the check contracts the output
-//! with fixed pseudo-random weights r (L = Σ r ⊙ f), so every output element is tested, then
-//! compares ∂L/∂x_i from one backward pass with (L(x + εe_i) − L(x − εe_i)) / 2ε.
+//! with fixed pseudo-random weights r (L = Σ r ⊙ f; r = 1 for a scalar f), so every output
+//! element is tested, then compares ∂L/∂x_i from one backward pass with
+//! (L(x + εe_i) − L(x − εe_i)) / 2ε.
 //! Defaults follow PyTorch's `gradcheck`: ε = 1e-6, atol = 1e-5, rtol = 1e-3; an element passes
 //! when |analytic − numeric| ≤ atol + rtol·|numeric|.
 //!
@@ -175,6 +176,23 @@ pub struct InputReport {
     pub worst: Vec<Entry>,
 }
 
+impl InputReport {
+    /// Every element's finite difference in row-major order, when the report kept them all
+    /// (`GradcheckOptions::top` at least the input's size); `None` otherwise.
+    pub fn numeric_flat(&self) -> Option<Vec<f64>> {
+        let n: usize = self.shape.iter().product();
+        if self.worst.len() != n {
+            return None;
+        }
+        let mut out = vec![0.0; n];
+        for e in &self.worst {
+            let flat = e.index.iter().zip(&self.shape).fold(0, |acc, (&i, &d)| acc * d + i);
+            out[flat] = e.numeric;
+        }
+        Some(out)
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub inputs: Vec<InputReport>,
@@ -255,8 +273,12 @@ pub trait CheckFn: for<'t> Fn(&'t Tape<Cpu64>, &[Var<'t, Cpu64>]) -> Result<Var<
 impl<F> CheckFn for F where F: for<'t> Fn(&'t Tape<Cpu64>, &[Var<'t, Cpu64>]) -> Result<Var<'t, Cpu64>> {}
 
 /// Deterministic contraction weights in [0.5, 1.5) with alternating sign, so that no output
-/// element's error can cancel another's.
+/// element's error can cancel another's. A scalar output needs no contraction: its weight is 1,
+/// so the report's numbers are ∂f/∂x themselves (teaching pages show them beside the tape's).
 fn weights(n: usize) -> Vec<f64> {
+    if n == 1 {
+        return vec![1.0];
+    }
     (0..n)
         .map(|i| {
             let u = crate::backend::random::uniform(0x5eed, i as u32) as f64;

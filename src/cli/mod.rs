@@ -1,9 +1,13 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
 mod explain;
+mod fisher;
 mod gradcheck;
 mod info;
+mod lesson;
 pub mod out;
+mod progress;
+mod simulate;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -22,6 +26,13 @@ pub enum Command {
     /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
     /// by finite differences.
     Explain(explain::Args),
+    /// Write an interactive backprop lesson: one self-contained HTML page that steps through
+    /// a real forward and backward pass (the thesis network, or the mixture-density head).
+    Lesson(lesson::Args),
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`).
+    Simulate(simulate::Args),
+    /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
+    Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
 }
@@ -31,6 +42,9 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Lesson(a) => lesson::run(a),
+        Command::Fisher(a) => fisher::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
     }
 }

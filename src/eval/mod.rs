@@ -1,4 +1,5 @@
 //! Evaluation and figures: plain host code on `f64` slices, no tape.
 
 pub mod fields;
+pub mod fisher;
 pub mod plot;
