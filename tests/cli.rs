@@ -14,6 +14,8 @@ const COMMANDS: &[&[&str]] = &[
     &["gradcheck", "--op", "linear", "--json", "--worst", "2"],
     &["explain"],
     &["explain", "--markdown", "--trace"],
+    &["fisher", "--size", "16"],
+    &["fisher", "--size", "16", "--json"],
     &["--help"],
     &["gradcheck", "--help"],
     &["--version"],
@@ -58,7 +60,10 @@ fn a_closed_pipe_ends_every_command_quietly() {
         assert!(code == Some(141) || code == Some(0), "{args:?}: exit {code:?}");
         // (Vulkan drivers may print their own complaints while `info` lists adapters.)
         let err = text(&out.stderr);
-        assert!(!err.contains("error: writing"), "{args:?}: a closed pipe is no error to report: {err}");
+        assert!(
+            !err.contains("error: writing"),
+            "{args:?}: a closed pipe is no error to report: {err}"
+        );
     }
 }
 
@@ -97,6 +102,16 @@ fn bad_values_get_a_message_that_says_what_to_give() {
         (&["gradcheck", "--op", "nope"], "known ops: add"),
         (&["gradcheck", "--op"], "a value is required"),
         (&["gradcheck", "--bogus"], "unexpected argument"),
+        (&["lesson", "--seed", "-1", "--out", "x.html"], "whole number from 0"),
+        (&["lesson", "--lr", "-0.5", "--out", "x.html"], "finite number > 0"),
+        (&["lesson", "--lr", "inf", "--out", "x.html"], "finite number > 0"),
+        (&["simulate", "cmd", "--out", "x", "--seed", "-1"], "whole number from 0"),
+        (&["simulate", "cmd", "--out", "x", "--sims", "-2"], "whole number ≥ 0"),
+        (&["simulate", "cmd", "--out", "x", "--size", "1e3"], "whole number ≥ 0"),
+        (&["simulate", "cmd", "--out", "x", "--set", "XY"], "use LH, CV or 1P"),
+        (&["fisher", "--size", "-1"], "whole number ≥ 0"),
+        (&["fisher", "--size", "4"], "between 8 and 4096"),
+        (&["fisher", "--at", "1,2"], "six comma-separated numbers"),
         (&["nope"], "unrecognized subcommand"),
         (&[], "Usage"),
     ] {
@@ -245,4 +260,42 @@ fn dot_refuses_directories_and_unknown_extensions() {
     let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
     assert_eq!(names, vec![std::ffi::OsString::from("sub")]);
+}
+
+#[test]
+fn existing_output_files_are_kept_unless_forced() {
+    let dir = tmpdir("exists");
+    // lesson: an existing file is not overwritten without --force; a directory is named.
+    let html = dir.join("lesson.html");
+    std::fs::write(&html, "mine").unwrap();
+    let h = html.to_str().unwrap();
+    let out = run(&["lesson", "--out", h]);
+    no_panic(&["lesson"], &out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&html).unwrap(), "mine");
+    let out = run(&["lesson", "--out", dir.to_str().unwrap()]);
+    assert!(text(&out.stderr).contains("is a directory"), "{}", text(&out.stderr));
+    let out = run(&["lesson", "--out", h, "--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ne!(std::fs::read_to_string(&html).unwrap(), "mine");
+
+    // simulate: a second run into the same folder refuses, --force replaces.
+    let sim = dir.join("cmd");
+    let s = sim.to_str().unwrap();
+    let args = ["simulate", "cmd", "--out", s, "--sims", "1", "--size", "16", "--set", "CV"];
+    let out = run(&args);
+    no_panic(&args, &out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let maps = sim.join("Maps_T_Synthetic_CV_z=0.00.npy");
+    let before = std::fs::read(&maps).unwrap();
+    let out = run(&[&args[..], &["--seed", "7"]].concat());
+    no_panic(&args, &out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&maps).unwrap(), before, "the refused run changed the maps");
+    let out = run(&[&args[..], &["--seed", "7", "--force"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_ne!(std::fs::read(&maps).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&dir);
 }

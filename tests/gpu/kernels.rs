@@ -102,8 +102,12 @@ fn nan_propagates_through_every_map_and_derivative_as_on_the_cpu() {
     }
     // BCE's ln floor keeps NaN.
     let (p, t) = ([f64::NAN, 0.5], [1.0, 0.0]);
-    let lc = cpu.pointwise_loss(LossKind::BceProb, &cpu.from_f64(&p).unwrap(), &cpu.from_f64(&t).unwrap()).unwrap();
-    let lg = gpu.pointwise_loss(LossKind::BceProb, &gpu.from_f64(&p).unwrap(), &gpu.from_f64(&t).unwrap()).unwrap();
+    let lc = cpu
+        .pointwise_loss(LossKind::BceProb, &cpu.from_f64(&p).unwrap(), &cpu.from_f64(&t).unwrap())
+        .unwrap();
+    let lg = gpu
+        .pointwise_loss(LossKind::BceProb, &gpu.from_f64(&p).unwrap(), &gpu.from_f64(&t).unwrap())
+        .unwrap();
     assert!(cpu.to_f64(&lc).unwrap()[0].is_nan() && gpu.to_f64(&lg).unwrap()[0].is_nan());
 }
 

@@ -64,7 +64,13 @@ fn relu_propagates_nan_in_the_parallel_chunked_path() {
     let y = x.relu().unwrap();
     let vals = y.to_vec().unwrap();
     assert!(vals[77_777].is_nan() && vals[0] == 0.0);
-    let g = t.backward(y.sum().unwrap()).unwrap().wrt(x).unwrap().to_vec_f64(t.backend()).unwrap();
+    let g = t
+        .backward(y.sum().unwrap())
+        .unwrap()
+        .wrt(x)
+        .unwrap()
+        .to_vec_f64(t.backend())
+        .unwrap();
     assert!(g[77_777].is_nan() && g[0] == 0.0 && g.iter().filter(|x| x.is_nan()).count() == 1);
 }
 
