@@ -445,6 +445,26 @@ pub fn all_cases() -> Vec<Case> {
         ));
     }
 
+    // logsumexp along an axis (inputs spread wider than softmax's: the max-shift matters).
+    c.push(Case::new(
+        "logsumexp",
+        "last axis",
+        vec![w("x", g.uniform(&[4, 5], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, false)),
+    ));
+    c.push(Case::new(
+        "logsumexp",
+        "axis 1 keepdim",
+        vec![w("x", g.uniform(&[2, 3, 4], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, true)),
+    ));
+    c.push(Case::new(
+        "logsumexp",
+        "axis of size 1",
+        vec![w("x", g.uniform(&[3, 1], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, false)),
+    ));
+
     // Losses.
     c.push(Case::new(
         "mse",

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod dropout;
 pub mod gmm_nll;
 pub mod linear;
+pub mod logsumexp;
 pub mod loss;
 pub mod matmul;
 pub mod reduce;
@@ -25,6 +26,7 @@ pub mod batchnorm;
 pub mod conv2d;
 pub mod conv_transpose2d;
 mod image_cases;
+pub mod pad;
 pub mod pool2d;
 pub mod upsample;
 
@@ -34,3 +36,4 @@ pub use loss::Reduction;
 
 pub use conv2d::{Conv2dOptions, PadMode, Padding};
 pub use conv_transpose2d::ConvTranspose2dOptions;
+pub use pad::PadFill;
