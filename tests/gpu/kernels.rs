@@ -112,6 +112,44 @@ fn nan_propagates_through_every_map_and_derivative_as_on_the_cpu() {
 }
 
 #[test]
+fn logsumexp_along_every_axis_with_extreme_rows() {
+    let Some((cpu, gpu)) = backends("logsumexp_along_every_axis_with_extreme_rows") else {
+        return;
+    };
+    // Rows near ±1000 (no overflow, no ln 0), an all −∞ row (−∞), a +∞ row (+∞), a NaN row.
+    let mut x: Vec<f64> = (0..4 * 5 * 3).map(|i| ((i * 37 % 17) as f64 - 8.0) * 0.7).collect();
+    x[..5].copy_from_slice(&[1000.0, 1001.0, 999.5, 1000.0, 990.0]);
+    x[5..10].copy_from_slice(&[-1000.0, -1001.0, -999.5, -1000.0, -1e4]);
+    x[10..15].fill(f64::NEG_INFINITY);
+    x[15..20].copy_from_slice(&[0.0, f64::INFINITY, 1.0, 2.0, 3.0]);
+    x[20..25].copy_from_slice(&[0.0, f64::NAN, 1.0, 2.0, 3.0]);
+    for d in [
+        AxisDims { outer: 12, n: 5, inner: 1 },
+        AxisDims { outer: 4, n: 5, inner: 3 },
+        AxisDims { outer: 1, n: 60, inner: 1 },
+        AxisDims { outer: 1, n: 4, inner: 15 },
+    ] {
+        let c = cpu.to_f64(&cpu.logsumexp_axis(&cpu.from_f64(&x).unwrap(), d).unwrap()).unwrap();
+        let g = gpu.to_f64(&gpu.logsumexp_axis(&gpu.from_f64(&x).unwrap(), d).unwrap()).unwrap();
+        assert_eq!(c.len(), g.len());
+        for (i, (a, b)) in c.iter().zip(&g).enumerate() {
+            let same = if a.is_finite() {
+                (a - b).abs() <= 1e-5 * (1.0 + a.abs())
+            } else {
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+            };
+            assert!(same, "logsumexp {d:?}[{i}]: cpu {a} vs gpu {b}");
+        }
+        if d.inner == 1 && d.n == 5 {
+            let want = 1001.0 + (1.0f64 + 2.0 * (-1.0f64).exp() + (-1.5f64).exp() + (-11.0f64).exp()).ln();
+            assert!((c[0] - want).abs() < 1e-12, "{} vs {want}", c[0]);
+            assert_eq!((c[2], c[3]), (f64::NEG_INFINITY, f64::INFINITY));
+            assert!(c[4].is_nan());
+        }
+    }
+}
+
+#[test]
 fn binary_ops_with_every_broadcast() {
     let Some((cpu, gpu)) = backends("binary_ops_with_every_broadcast") else {
         return;
