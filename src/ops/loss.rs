@@ -7,10 +7,12 @@
 //!   squared error   ℓ = (p − t)²                         ∂ℓ/∂p = 2 (p − t)
 //!   BCE             ℓ = −[t ln p + (1 − t) ln(1 − p)]     ∂ℓ/∂p = (p − t) / (p (1 − p))
 //!   BCE on logits   ℓ = max(x,0) − x t + ln(1 + e^{−|x|}) ∂ℓ/∂x = σ(x) − t
-//! The mean divides by n, so each element's gradient carries 1/n.
+//! The mean divides by n, so each element's gradient carries 1/n. Every loss also has a
+//! gradient with respect to its target t (as in PyTorch; amortised inference and adversarial
+//! checks use it): −∂ℓ/∂p for the squared error, ℓ(p, 1) − ℓ(p, 0) for the BCEs (affine in t).
 
 use crate::autodiff::{BackwardCtx, BackwardRule, Var};
-use crate::backend::{AxisDims, Backend, Bcast, LossKind, UnaryOp};
+use crate::backend::{AxisDims, Backend, Bcast, BinaryOp, LossKind, UnaryOp};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -52,10 +54,24 @@ impl<B: Backend> BackwardRule<B> for PointwiseLoss {
             Reduction::None => (c.grad.storage().clone(), Bcast::full(n)),
         };
         let gp = be.pointwise_loss_backward(self.kind, p.storage(), t.storage(), &g, map)?;
-        // Only the squared error is differentiated in its target: ∂ℓ/∂t = −∂ℓ/∂p.
-        let gt = (c.needs[1] && self.kind == LossKind::SquaredError)
-            .then(|| be.unary(UnaryOp::Neg, &gp))
-            .transpose()?;
+        let gt = if c.needs[1] {
+            Some(match self.kind {
+                // ∂ℓ/∂t = −2 (p − t) = −∂ℓ/∂p.
+                LossKind::SquaredError => be.unary(UnaryOp::Neg, &gp)?,
+                // Both BCEs are affine in t, ℓ(p, t) = t ℓ(p, 1) + (1 − t) ℓ(p, 0), so
+                // ∂ℓ/∂t = ℓ(p, 1) − ℓ(p, 0): −[ln p − ln(1 − p)] with the same ln floors as the
+                // forward (probabilities), −x (logits). The loss kernel computes both ends.
+                LossKind::BceProb | LossKind::BceLogits => {
+                    let (one, zero) = (be.fill(n, 1.0)?, be.fill(n, 0.0)?);
+                    let l1 = be.pointwise_loss(self.kind, p.storage(), &one)?;
+                    let l0 = be.pointwise_loss(self.kind, p.storage(), &zero)?;
+                    let d = be.binary(BinaryOp::Sub, &l1, Bcast::full(n), &l0, Bcast::full(n), n)?;
+                    be.binary(BinaryOp::Mul, &g, map, &d, Bcast::full(n), n)?
+                }
+            })
+        } else {
+            None
+        };
         Ok(vec![
             c.needs[0].then(|| Tensor::from_storage(gp, p.shape().to_vec())),
             gt.map(|g| Tensor::from_storage(g, t.shape().to_vec())),
@@ -72,12 +88,6 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
             p.shape(),
             t.shape(),
             "prediction and target must have the same shape",
-        ));
-    }
-    if kind != LossKind::SquaredError && target.requires_grad() {
-        return Err(Error::invalid(
-            name,
-            "the target is a label and takes no gradient; pass it as an input (tape.input)",
         ));
     }
     let n = p.numel();
