@@ -406,6 +406,12 @@ impl<B: Backend> Tape<B> {
         self.backward_with(loss, seed, observer)
     }
 
+    /// Reverse pass from any output with a given seed gradient ∂E/∂output (a vector–Jacobian
+    /// product: PyTorch's `out.backward(seed)`); [`Tape::backward_with`] also takes an observer.
+    pub fn backward_seeded(&self, output: Var<'_, B>, seed: Tensor<B>) -> Result<Grads<B>> {
+        self.backward_with(output, seed, None)
+    }
+
     /// Reverse pass from any output with a given seed gradient ∂E/∂output, optionally watched.
     pub fn backward_with(
         &self,

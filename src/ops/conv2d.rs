@@ -70,6 +70,19 @@ impl Conv2dOptions {
     pub fn same() -> Self {
         Conv2dOptions::new(1, Padding::Same, PadMode::Zeros)
     }
+    /// Builder: `Conv2dOptions::default().stride(2).padding(Padding::Same).mode(PadMode::Circular)`.
+    pub fn stride(mut self, stride: usize) -> Self {
+        self.stride = stride;
+        self
+    }
+    pub fn padding(mut self, padding: Padding) -> Self {
+        self.padding = padding;
+        self
+    }
+    pub fn mode(mut self, mode: PadMode) -> Self {
+        self.mode = mode;
+        self
+    }
 }
 
 impl Padding {

@@ -36,6 +36,29 @@ impl Default for ConvTranspose2dOptions {
     }
 }
 
+impl ConvTranspose2dOptions {
+    pub fn new(stride: usize, padding: usize, output_padding: usize) -> Self {
+        ConvTranspose2dOptions {
+            stride,
+            padding,
+            output_padding,
+        }
+    }
+    /// Builder: `ConvTranspose2dOptions::default().stride(2).padding(1).output_padding(1)`.
+    pub fn stride(mut self, stride: usize) -> Self {
+        self.stride = stride;
+        self
+    }
+    pub fn padding(mut self, padding: usize) -> Self {
+        self.padding = padding;
+        self
+    }
+    pub fn output_padding(mut self, output_padding: usize) -> Self {
+        self.output_padding = output_padding;
+        self
+    }
+}
+
 /// The geometry of the convolution whose input-gradient this transposed convolution is:
 /// its input is our output [N, C_out, H_o, W_o] and its output our input [N, C_in, H, W].
 fn geom(x: &[usize], w: &[usize], o: ConvTranspose2dOptions) -> Result<Conv2dGeom> {

@@ -79,7 +79,8 @@ impl<B: Backend> BackwardRule<B> for GmmNll<B> {
     }
 }
 
-/// Per-sample mixture NLL [N]; take `.mean()` for the training loss.
+/// Per-sample mixture NLL [N]; take `.mean()` for the training loss. The alias of
+/// [`Var::gmm_nll`] (`logits.gmm_nll(means, raw_sigma, target, opts)`).
 pub fn gmm_nll<'t, B: Backend>(
     logits: Var<'t, B>,
     means: Var<'t, B>,
@@ -138,4 +139,24 @@ pub fn gmm_nll<'t, B: Backend>(
         &[logits, means, raw_sigma, target],
         Tensor::from_storage(nll, vec![n]),
     )
+}
+
+impl<'t, B: Backend> Var<'t, B> {
+    /// The mixture NLL with `self` as the mixture logits [N, K] (see [`gmm_nll`]).
+    pub fn gmm_nll(self, means: Self, raw_sigma: Self, target: Self, opts: GmmOptions) -> Result<Self> {
+        gmm_nll(self, means, raw_sigma, target, opts)
+    }
+}
+
+impl GmmOptions {
+    /// One σ per component (shared by the D dimensions) instead of one per dimension.
+    pub fn isotropic(mut self, on: bool) -> Self {
+        self.isotropic = on;
+        self
+    }
+    /// How σ is made positive from the raw network output (and its floor).
+    pub fn sigma(mut self, sigma: SigmaParam) -> Self {
+        self.sigma = sigma;
+        self
+    }
 }

@@ -123,22 +123,25 @@ fn empty_batch(op: &'static str, shape: &[usize]) -> Error {
     )
 }
 
-/// Mean squared error, mean over all elements of (p − t)².
+/// Mean squared error, mean over all elements of (p − t)²: the alias of
+/// `pred.mse(target, Reduction::Mean)` ([`Var::mse`]).
 pub fn mse<'t, B: Backend>(pred: Var<'t, B>, target: Var<'t, B>) -> Result<Var<'t, B>> {
     pointwise(LossKind::SquaredError, pred, target, Reduction::Mean)
 }
 
 /// Binary cross-entropy on probabilities p ∈ (0, 1); ln p is floored at −100 as in PyTorch.
+/// The alias of [`Var::bce`].
 pub fn bce<'t, B: Backend>(p: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::BceProb, p, target, reduction)
 }
 
-/// Binary cross-entropy on logits x (p = σ(x)), stable for any x.
+/// Binary cross-entropy on logits x (p = σ(x)), stable for any x. The alias of
+/// [`Var::bce_with_logits`].
 pub fn bce_with_logits<'t, B: Backend>(x: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::BceLogits, x, target, reduction)
 }
 
-/// Squared error with a chosen reduction.
+/// Squared error with a chosen reduction: the alias of [`Var::mse`].
 pub fn squared_error<'t, B: Backend>(pred: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::SquaredError, pred, target, reduction)
 }
@@ -190,4 +193,29 @@ pub fn cross_entropy_soft<'t, B: Backend>(logits: Var<'t, B>, target: Var<'t, B>
         return Err(empty_batch("cross_entropy", &sl));
     }
     logits.log_softmax()?.mul(target)?.sum()?.mul_scalar(-1.0 / n as f64)
+}
+
+/// The losses as methods of the prediction (`pred.mse(target, Reduction::Mean)?`); the free
+/// functions above are their aliases.
+impl<'t, B: Backend> Var<'t, B> {
+    /// Squared error (p − t)², reduced by `reduction` (`Mean` is PyTorch's `MSELoss()`).
+    pub fn mse(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::SquaredError, self, target, reduction)
+    }
+    /// Binary cross-entropy of probabilities `self` against `target` (see [`bce`]).
+    pub fn bce(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::BceProb, self, target, reduction)
+    }
+    /// Binary cross-entropy of logits `self` against `target` (see [`bce_with_logits`]).
+    pub fn bce_with_logits(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::BceLogits, self, target, reduction)
+    }
+    /// Cross-entropy of logits [N, C] against class indices, mean over N (see [`cross_entropy`]).
+    pub fn cross_entropy(self, labels: &[usize]) -> Result<Self> {
+        cross_entropy(self, labels)
+    }
+    /// Cross-entropy of logits [N, C] against target distributions (see [`cross_entropy_soft`]).
+    pub fn cross_entropy_soft(self, target: Self) -> Result<Self> {
+        cross_entropy_soft(self, target)
+    }
 }

@@ -30,6 +30,7 @@ pub mod pad;
 pub mod pool2d;
 pub mod upsample;
 
+pub use crate::backend::SigmaParam;
 pub use broadcast::broadcast_maps;
 pub use gmm_nll::GmmOptions;
 pub use loss::Reduction;
