@@ -1,5 +1,7 @@
 //! Integration tests of the engine core: one binary, one module per area.
 
+#[path = "ops/api.rs"]
+mod api;
 #[path = "ops/checker.rs"]
 mod checker;
 #[path = "ops/gradcheck.rs"]
