@@ -75,6 +75,10 @@ pub trait BackwardObserver<B: Backend> {
 }
 
 /// A define-by-run tape. Create one per forward pass; `backward` may run once on it.
+/// What the guard found when a value entered: (non-finite count, length), or why it could
+/// not check (a lost device).
+type EntryFault = std::result::Result<(usize, usize), String>;
+
 pub struct Tape<B: Backend> {
     backend: B,
     nodes: RefCell<Vec<Node<B>>>,
@@ -88,7 +92,7 @@ pub struct Tape<B: Backend> {
     /// node → (non-finite count, length), or the message of a check that failed (a lost
     /// device). `input`/`leaf`/`param` cannot return an error, so the first op that reads
     /// such an entry reports it, naming the entry.
-    entry_faults: RefCell<HashMap<usize, std::result::Result<(usize, usize), String>>>,
+    entry_faults: RefCell<HashMap<usize, EntryFault>>,
     updates: RefCell<Vec<(ParamKey, Tensor<B>)>>,
     seed: Cell<u64>,
     draws: Cell<u64>,
