@@ -103,8 +103,8 @@ fn bad_values_get_a_message_that_says_what_to_give() {
         (&["gradcheck", "--op"], "a value is required"),
         (&["gradcheck", "--bogus"], "unexpected argument"),
         (&["lesson", "--seed", "-1", "--out", "x.html"], "whole number from 0"),
-        (&["lesson", "--lr", "-0.5", "--out", "x.html"], "finite number > 0"),
-        (&["lesson", "--lr", "inf", "--out", "x.html"], "finite number > 0"),
+        // (The lesson allows a negative λ on purpose: it shows gradient ascent.)
+        (&["lesson", "--lr", "inf", "--out", "x.html"], "learning rate"),
         (&["simulate", "cmd", "--out", "x", "--seed", "-1"], "whole number from 0"),
         (&["simulate", "cmd", "--out", "x", "--sims", "-2"], "whole number ≥ 0"),
         (&["simulate", "cmd", "--out", "x", "--size", "1e3"], "whole number ≥ 0"),

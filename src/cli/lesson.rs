@@ -21,8 +21,8 @@ pub struct Args {
     /// The activation f of the thesis network's layer 3 (default sigmoid; thesis only).
     #[arg(long, value_enum)]
     pub activation: Option<Activation>,
-    /// The learning rate λ of the update the page shows (eqs. 8, 29, 39), a number > 0.
-    #[arg(long, default_value_t = 0.5, value_parser = out::positive)]
+    /// The learning rate λ of the update the page shows (eqs. 8, 29, 39).
+    #[arg(long, default_value_t = 0.5)]
     pub lr: f64,
     /// The HTML file to write, exactly this path (e.g. lesson.html).
     #[arg(long)]
