@@ -1,5 +1,7 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
+mod eval;
+mod eval_fields;
 mod explain;
 mod fisher;
 mod gradcheck;
@@ -8,6 +10,7 @@ mod lesson;
 pub mod out;
 mod progress;
 mod simulate;
+mod simulate_quijote;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -29,12 +32,15 @@ pub enum Command {
     /// Write an interactive backprop lesson: one self-contained HTML page that steps through
     /// a real forward and backward pass (the thesis network, or the mixture-density head).
     Lesson(lesson::Args),
-    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`).
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`, `simulate
+    /// quijote`).
     Simulate(simulate::Args),
     /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
     Fisher(fisher::Args),
     /// Version, backends, threads and the list of differentiable ops.
     Info(info::Args),
+    /// Judge what a model produced (generated density fields against real ones).
+    Eval(eval::Args),
 }
 
 /// Runs a parsed command; returns the process exit code.
@@ -46,5 +52,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Fisher(a) => fisher::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),
+        Command::Eval(a) => eval::run(a),
     }
 }

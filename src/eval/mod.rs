@@ -2,4 +2,5 @@
 
 pub mod fields;
 pub mod fisher;
+pub mod map_grid;
 pub mod plot;
