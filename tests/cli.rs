@@ -110,6 +110,8 @@ fn bad_values_get_a_message_that_says_what_to_give() {
         (&["simulate", "cmd", "--out", "x", "--size", "1e3"], "whole number ≥ 0"),
         (&["simulate", "cmd", "--out", "x", "--set", "XY"], "use LH, CV or 1P"),
         (&["fisher", "--size", "-1"], "whole number ≥ 0"),
+        (&["simulate", "quijote", "--out", "x", "--seed", "-1"], "whole number from 0"),
+        (&["simulate", "quijote", "--out", "x", "--n", "-5"], "whole number ≥ 0"),
         (&["fisher", "--size", "4"], "between 8 and 4096"),
         (&["fisher", "--at", "1,2"], "six comma-separated numbers"),
         (&["nope"], "unrecognized subcommand"),
