@@ -26,6 +26,11 @@ fn index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
     return (wid.y * nwg.x + wid.x) * WG + lid.x;
 }
 
+// NaN by its bits: `x != x` may be folded away by a shader compiler that assumes no NaN.
+fn is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
 // tanh through exp of a clamped argument: tanh(±15) is ±1 in f32, and no exp overflows.
 fn tanh_f(x: f32) -> f32 {
     let e = exp(2.0 * clamp(x, -15.0, 15.0));
@@ -53,14 +58,17 @@ fn powf(x: f32, q: f32) -> f32 {
 }
 
 // The op codes of UnaryOp, in the order of src/backend/gpu/elementwise.rs::code.
+// f(NaN) = NaN for every map, as on the CPU: WGSL's max and clamp need not propagate NaN
+// (ReLU would turn it into 0 and hide it from the guard).
 fn apply(op: u32, x: f32) -> f32 {
+    if (is_nan(x)) { return x; }
     switch op {
         case 0u: { return -x; }
         case 1u: { return exp(x); }
         case 2u: { return log(x); }
         case 3u: { return sqrt(x); }
         case 4u: { return powf(x, p.s0); }
-        case 5u: { return max(x, 0.0); }
+        case 5u: { return select(x, 0.0, x < 0.0); }
         case 6u: { return select(p.s0 * x, x, x > 0.0); }
         case 7u: { return sigmoid(x); }
         case 8u: { return tanh_f(x); }
@@ -76,7 +84,9 @@ fn apply(op: u32, x: f32) -> f32 {
 }
 
 // f'(x) from x and y = f(x), as the CPU's `derivative`.
+// f'(NaN) = NaN except for the affine maps (neg, add, mul by a constant), as on the CPU.
 fn derivative(op: u32, x: f32, y: f32) -> f32 {
+    if (is_nan(x) && op != 0u && op != 10u && op != 11u) { return x; }
     switch op {
         case 0u: { return -1.0; }
         case 1u: { return y; }

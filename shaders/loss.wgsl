@@ -22,10 +22,15 @@ fn index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
     return (wid.y * nwg.x + wid.x) * WG + lid.x;
 }
 
+// max(v, floor) that keeps NaN (WGSL's max need not), as the CPU's `floor_at`.
+fn floor_at(v: f32, floor: f32) -> f32 {
+    return select(v, floor, v < floor);
+}
+
 fn loss(x: f32, t: f32) -> f32 {
     switch p.kind {
         case 0u: { return (x - t) * (x - t); }
-        case 1u: { return -(t * max(log(x), LOG_FLOOR) + (1.0 - t) * max(log(1.0 - x), LOG_FLOOR)); }
+        case 1u: { return -(t * floor_at(log(x), LOG_FLOOR) + (1.0 - t) * floor_at(log(1.0 - x), LOG_FLOOR)); }
         // max(x, 0) − x t + ln(1 + e^{−|x|}).
         default: { return max(x, 0.0) - x * t + log(1.0 + exp(-abs(x))); }
     }
@@ -34,7 +39,7 @@ fn loss(x: f32, t: f32) -> f32 {
 fn dloss(x: f32, t: f32) -> f32 {
     switch p.kind {
         case 0u: { return 2.0 * (x - t); }
-        case 1u: { return (x - t) / max(x * (1.0 - x), DENOM_FLOOR); }
+        case 1u: { return (x - t) / floor_at(x * (1.0 - x), DENOM_FLOOR); }
         default: { return 1.0 / (1.0 + exp(-x)) - t; }
     }
 }

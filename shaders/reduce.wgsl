@@ -62,6 +62,38 @@ fn sum_axis(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
     sout[i] = s;
 }
 
+// ---- logsumexp_axis: out[o, k] = m + ln Σ_j exp(x[o, j, k] − m), m = max_j x[o, j, k] ----
+// (CPU twin: reduce::logsumexp_axis.) NaN by its bits, as `x != x` may be folded away; a
+// NaN anywhere makes the result NaN; m = ±∞ is returned as is (x − m would be NaN).
+@group(0) @binding(1) var<storage, read> lx: array<f32>;
+@group(0) @binding(2) var<storage, read_write> lout: array<f32>;
+
+fn lse_is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+@compute @workgroup_size(WG)
+fn logsumexp_axis(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat(wid, nwg) * WG + lid.x;
+    if (i >= p.total) { return; }
+    let o = i / p.inner;
+    let k = i % p.inner;
+    var m = lx[o * p.n * p.inner + k];
+    var nan = false;
+    for (var j = 0u; j < p.n; j++) {
+        let v = lx[(o * p.n + j) * p.inner + k];
+        nan = nan || lse_is_nan(v);
+        m = select(m, v, v > m || lse_is_nan(m));
+    }
+    if (nan) { lout[i] = bitcast<f32>(0x7fc00000u); return; }
+    if (bitcast<u32>(m) & 0x7fffffffu) == 0x7f800000u { lout[i] = m; return; }
+    var s = 0.0;
+    for (var j = 0u; j < p.n; j++) {
+        s += exp(lx[(o * p.n + j) * p.inner + k] - m);
+    }
+    lout[i] = m + log(s);
+}
+
 // ---- expand_axis: out[o, j, k] = g[o, k] ----
 @group(0) @binding(1) var<storage, read> eg: array<f32>;
 @group(0) @binding(2) var<storage, read_write> eout: array<f32>;

@@ -28,6 +28,17 @@ pub enum Error {
         count: usize,
         len: usize,
     },
+    /// A non-finite value caught by the guard mode where it entered the tape: data given to
+    /// `Tape::input`/`leaf`, or a parameter or buffer (naming the checkpoint it was loaded
+    /// from, where known). `read_by` is the op that read it, when that is where it was found.
+    #[error("non-finite value ({count} of {len} elements) in {entry} (node {node}): it was NaN or ∞ when it entered the tape{}; no op produced it — check the data or the file it came from", read_by.as_ref().map(|op| format!(" (found when op `{op}` read it)")).unwrap_or_default())]
+    NonFiniteEntry {
+        entry: String,
+        node: usize,
+        count: usize,
+        len: usize,
+        read_by: Option<String>,
+    },
     /// A variable from another tape, or a gradient asked of a value that is not on the tape.
     #[error("{0}")]
     Tape(String),

@@ -24,8 +24,25 @@ impl<B: Backend> std::fmt::Debug for Tensor<B> {
     }
 }
 
-pub fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+/// The number of elements of `shape`, or an error naming `op` when that number cannot exist:
+/// the product overflows `usize` (a wrapping product would silently give a small count for a
+/// huge shape) or exceeds `isize::MAX`, the most any allocation may hold. A zero dimension
+/// makes the count 0 whatever the others are. Every shape a tensor is created with goes
+/// through here, so [`Tensor::numel`] of an existing tensor cannot overflow.
+pub fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    if shape.contains(&0) {
+        return Ok(0);
+    }
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(|| {
+            Error::invalid(
+                op,
+                format!("shape {shape:?} has more elements than any memory can hold (the product of its dimensions overflows)"),
+            )
+        })
 }
 
 impl<B: Backend> Tensor<B> {
@@ -45,8 +62,10 @@ impl<B: Backend> Tensor<B> {
         let data: Vec<f64> = a.iter().copied().collect();
         Ok(Tensor::from_storage(b.from_f64(&data)?, a.shape().to_vec()))
     }
+    /// `value` everywhere; an error if the shape's element count cannot exist.
     pub fn full(b: &B, shape: &[usize], value: f64) -> Result<Self> {
-        Ok(Tensor::from_storage(b.fill(numel(shape), value)?, shape.to_vec()))
+        let n = checked_numel("full", shape)?;
+        Ok(Tensor::from_storage(b.fill(n, value)?, shape.to_vec()))
     }
     pub fn zeros(b: &B, shape: &[usize]) -> Result<Self> {
         Tensor::full(b, shape, 0.0)
@@ -61,7 +80,8 @@ impl<B: Backend> Tensor<B> {
         &self.shape
     }
     pub fn numel(&self) -> usize {
-        numel(&self.shape)
+        // Checked when the tensor was made (`checked_numel`), so this product cannot wrap.
+        self.shape.iter().product()
     }
     /// The elements, read back to the host (on a device this waits for pending kernels).
     pub fn to_vec_f64(&self, b: &B) -> Result<Vec<f64>> {
@@ -75,7 +95,7 @@ impl<B: Backend> Tensor<B> {
     }
     /// The same storage under another shape with as many elements.
     pub fn reshape(&self, shape: &[usize]) -> Result<Self> {
-        if numel(shape) != self.numel() {
+        if checked_numel("reshape", shape)? != self.numel() {
             return Err(Error::shape("reshape", &self.shape, shape, "element counts differ"));
         }
         Ok(Tensor::from_storage(self.data.clone(), shape.to_vec()))
@@ -87,7 +107,7 @@ impl<B: Backend> Tensor<B> {
 }
 
 fn check_len(op: &'static str, len: usize, shape: &[usize]) -> Result<()> {
-    if len != numel(shape) {
+    if len != checked_numel(op, shape)? {
         return Err(Error::shape(op, &[len], shape, "data length differs from the product of the shape"));
     }
     Ok(())

@@ -23,13 +23,32 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Where [`Tape::write_dot_png`] put the picture.
+/// What [`Tape::write_dot_png`] / [`write_dot_png`] wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DotOutput {
-    /// Rendered by Graphviz.
+    /// The PNG, rendered by Graphviz, at the path given.
     Png(PathBuf),
-    /// Graphviz was not found; the DOT text is here (`dot -Tpng FILE.dot -o FILE.png`).
+    /// The DOT text at the path given (it ended in `.dot` or `.gv`).
     Dot(PathBuf),
+    /// No PNG could be made (`why`: Graphviz's `dot` is not on the PATH, or it failed), so
+    /// the DOT text went to `path` instead: the path given with the extension `.dot`, a file
+    /// that did not exist before (`dot -Tpng FILE.dot -o FILE.png` renders it later).
+    DotInstead { path: PathBuf, why: String },
+}
+
+impl std::fmt::Display for DotOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DotOutput::Png(p) | DotOutput::Dot(p) => write!(f, "wrote {}", p.display()),
+            DotOutput::DotInstead { path, why } => write!(
+                f,
+                "{why}, so no PNG was made; wrote the DOT text to {} instead (render it with `dot -Tpng {} -o {}`)",
+                path.display(),
+                path.display(),
+                path.with_extension("png").display()
+            ),
+        }
+    }
 }
 
 /// Characters that structure a record label, escaped so that names like `V^2` or shapes print.
@@ -123,61 +142,105 @@ impl<B: Backend> Tape<B> {
         Ok(s)
     }
 
-    /// Writes the picture to `path` (a `.png`) with Graphviz, or the DOT text beside it (the
-    /// same name with `.dot`) when `dot` is not installed. Warns on stderr when the tape has
-    /// not run `backward` yet.
+    /// Writes the picture to `path`: a PNG rendered by Graphviz for a `.png` path, the DOT
+    /// text for a `.dot` path (see [`write_dot_png`]). Warns on stderr when the tape has not
+    /// run `backward` yet.
     pub fn write_dot_png(&self, path: &Path, grads: Option<&Grads<B>>) -> Result<DotOutput> {
         if grads.is_none() || !self.backward_done() {
-            eprintln!("warning: drawing the tape before backward: the picture shows no gradients");
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: drawing the tape before backward: the picture shows no gradients"
+            );
         }
         write_dot_png(&self.to_dot(grads)?, path)
     }
 }
 
-/// Renders DOT text to `path` (a `.png`) with Graphviz, or writes the text beside it (the same
-/// name with `.dot`) when `dot` is not installed; a `path` ending in `.dot` gets the text.
+/// Writes a picture of DOT `text` to exactly `path`: for a name ending in `.png`, the PNG
+/// rendered by Graphviz's `dot`; for `.dot` (or `.gv`), the text itself. Any other name is
+/// an error, as is a directory.
+///
+/// When no PNG can be made (Graphviz is not installed, or it fails), the text goes to the
+/// same name with `.dot` instead ([`DotOutput::DotInstead`] says why) — but only if that
+/// file does not exist yet: a file other than the one named is never overwritten. The PNG is
+/// written only once Graphviz has finished, so a failure leaves no half-written file.
 pub fn write_dot_png(text: &str, path: &Path) -> Result<DotOutput> {
-    let write = |p: &Path| std::fs::write(p, text).map_err(|e| Error::io(format!("writing {}", p.display()), e));
-    if path.extension().is_some_and(|e| e == "dot") {
-        write(path)?;
-        return Ok(DotOutput::Dot(path.to_path_buf()));
+    let invalid = |msg: String| Error::invalid("dot", msg);
+    if path.as_os_str().is_empty() {
+        return Err(invalid("the picture needs a file name, e.g. tape.png or tape.dot".into()));
     }
-    match render_png(text, path) {
-        Ok(()) => Ok(DotOutput::Png(path.to_path_buf())),
-        Err(why) => {
-            let dot_path = path.with_extension("dot");
-            write(&dot_path)?;
-            eprintln!(
-                "note: {why}; wrote the DOT text to {} (render it with `dot -Tpng {} -o {}`)",
-                dot_path.display(),
-                dot_path.display(),
-                path.display()
-            );
-            Ok(DotOutput::Dot(dot_path))
+    let named_dir = path.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR);
+    if path.is_dir() || named_dir {
+        return Err(invalid(format!(
+            "{} is a directory; give a file name inside it, e.g. {}",
+            path.display(),
+            path.join("tape.png").display()
+        )));
+    }
+    let io = |p: &Path, e: std::io::Error| Error::io(format!("writing {}", p.display()), e);
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+    match ext.as_deref() {
+        Some("dot" | "gv") => {
+            std::fs::write(path, text).map_err(|e| io(path, e))?;
+            return Ok(DotOutput::Dot(path.to_path_buf()));
         }
+        Some("png") => {}
+        _ => {
+            return Err(invalid(format!(
+                "{} must end in .png (a picture rendered by Graphviz) or .dot (the Graphviz text)",
+                path.display()
+            )))
+        }
+    }
+    let why = match render_png(text) {
+        Ok(png) => {
+            std::fs::write(path, png).map_err(|e| io(path, e))?;
+            return Ok(DotOutput::Png(path.to_path_buf()));
+        }
+        Err(why) => why,
+    };
+    let dot_path = path.with_extension("dot");
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&dot_path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    match created {
+        Ok(()) => Ok(DotOutput::DotInstead { path: dot_path, why }),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(invalid(format!(
+            "{why}, so no PNG was made, and the DOT text was not written either: {} already exists and was left \
+             alone; name a .dot file to write the text (e.g. {}), or install Graphviz",
+            dot_path.display(),
+            path.with_extension("new.dot").display()
+        ))),
+        Err(e) => Err(io(&dot_path, e)),
     }
 }
 
-/// Pipes DOT text through `dot -Tpng`; the error says why no PNG was made.
-fn render_png(text: &str, path: &Path) -> std::result::Result<(), String> {
+/// Pipes DOT text through `dot -Tpng` and returns the PNG bytes; the error says why no PNG
+/// was made.
+fn render_png(text: &str) -> std::result::Result<Vec<u8>, String> {
     let mut child = Command::new("dot")
         .arg("-Tpng")
-        .arg("-o")
-        .arg(path)
         .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|_| "Graphviz `dot` is not on the PATH".to_string())?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin for dot")?
-        .write_all(text.as_bytes())
-        .map_err(|e| format!("writing to dot: {e}"))?;
-    let out = child.wait_with_output().map_err(|e| format!("running dot: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("dot failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "Graphviz's `dot` is not on the PATH (install Graphviz, e.g. `apt-get install graphviz`)".to_string()
+            }
+            _ => format!("Graphviz's `dot` could not be started ({e})"),
+        })?;
+    // Written from a thread: dot may fill its output pipe before it has read all its input.
+    let mut stdin = child.stdin.take().ok_or("no stdin for dot")?;
+    let input = text.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| format!("running Graphviz's `dot`: {e}"))?;
+    let written = writer.join().map_err(|_| "writing to Graphviz's `dot` failed".to_string())?;
+    if !out.status.success() {
+        return Err(format!("Graphviz's `dot` failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
+    written.map_err(|e| format!("writing to Graphviz's `dot`: {e}"))?;
+    Ok(out.stdout)
 }

@@ -6,13 +6,19 @@
 //! (L(x + εe_i) − L(x − εe_i)) / 2ε.
 //! Defaults follow PyTorch's `gradcheck`: ε = 1e-6, atol = 1e-5, rtol = 1e-3; an element passes
 //! when |analytic − numeric| ≤ atol + rtol·|numeric|.
+//!
+//! A NaN anywhere (in the function's value, so in the numeric derivative, or in the analytic
+//! gradient) is the worst error there is: the element fails, its errors are NaN, it is listed
+//! first among the worst elements, and the input's maximum errors are NaN, not the largest
+//! finite error of the others. In JSON, non-finite numbers are written as the strings `"NaN"`,
+//! `"inf"` and `"-inf"` (JSON has no number for them; `null` would read as "no value").
 
 use crate::autodiff::{Tape, Var};
 use crate::backend::{Backend, Cpu};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use ndarray::{ArrayD, Dimension};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 pub type Cpu64 = Cpu<f64>;
 
@@ -58,6 +64,30 @@ pub struct GradcheckOptions {
 }
 
 impl GradcheckOptions {
+    /// Checks that the options can give a meaningful verdict: ε finite and positive (ε = 0
+    /// divides by zero, a NaN ε makes every derivative NaN), atol and rtol finite and ≥ 0 and
+    /// not both 0 (the bound atol + rtol·|numeric| must be able to exceed 0).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |what: &str, v: f64, want: &str| {
+            Err(Error::invalid(
+                "gradcheck",
+                format!("{what} must be {want}, got {v} (PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3)"),
+            ))
+        };
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return bad("eps", self.eps, "a finite number > 0");
+        }
+        for (what, v) in [("atol", self.atol), ("rtol", self.rtol)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(what, v, "a finite number ≥ 0");
+            }
+        }
+        if self.atol == 0.0 && self.rtol == 0.0 {
+            return bad("atol + rtol", 0.0, "> 0 (with both 0 no finite difference can pass)");
+        }
+        Ok(())
+    }
+
     /// Tolerances for analytic gradients computed in f32 (the GPU) against f64 finite
     /// differences: atol 5e-5, rtol 1e-3. An f32 backward pass carries relative errors of
     /// ~1e-7 per op; over the suite's cases the worst absolute error measured on lavapipe was
@@ -85,15 +115,49 @@ impl Default for GradcheckOptions {
     }
 }
 
+/// Writes a finite f64 as a JSON number and NaN, ∞, −∞ as the strings `"NaN"`, `"inf"`,
+/// `"-inf"` (serde_json would write `null`). For `#[serde(serialize_with = "json_f64")]`.
+pub fn json_f64<S: Serializer>(x: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    if x.is_finite() {
+        s.serialize_f64(*x)
+    } else if x.is_nan() {
+        s.serialize_str("NaN")
+    } else if *x > 0.0 {
+        s.serialize_str("inf")
+    } else {
+        s.serialize_str("-inf")
+    }
+}
+
+/// max that returns NaN if either operand is NaN (`f64::max` drops it).
+pub fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// Orders errors worst first, NaN before everything (whatever its sign bit).
+fn worst_first(a: f64, b: f64) -> std::cmp::Ordering {
+    let key = |x: f64| if x.is_nan() { f64::INFINITY } else { x };
+    b.is_nan().cmp(&a.is_nan()).then(key(b).total_cmp(&key(a)))
+}
+
 /// One compared element.
 #[derive(Clone, Debug, Serialize)]
 pub struct Entry {
     pub index: Vec<usize>,
+    #[serde(serialize_with = "json_f64")]
     pub numeric: f64,
+    #[serde(serialize_with = "json_f64")]
     pub analytic: f64,
+    #[serde(serialize_with = "json_f64")]
     pub abs_err: f64,
+    #[serde(serialize_with = "json_f64")]
     pub rel_err: f64,
-    /// |a − n| / (atol + rtol·|n|): above 1 fails.
+    /// |a − n| / (atol + rtol·|n|): above 1 fails, and so does NaN.
+    #[serde(serialize_with = "json_f64")]
     pub ratio: f64,
 }
 
@@ -102,7 +166,10 @@ pub struct Entry {
 pub struct InputReport {
     pub name: String,
     pub shape: Vec<usize>,
+    /// NaN if any element's error is NaN.
+    #[serde(serialize_with = "json_f64")]
     pub max_abs_err: f64,
+    #[serde(serialize_with = "json_f64")]
     pub max_rel_err: f64,
     pub passed: bool,
     /// The worst elements, worst first.
@@ -266,6 +333,7 @@ pub fn gradcheck_on<B: Backend>(
     inputs: &[CheckInput],
     opts: GradcheckOptions,
 ) -> Result<Report> {
+    opts.validate()?;
     // Analytic: one backward pass seeded with the contraction weights.
     let t = Tape::new(be.clone()).training(opts.training).seed(opts.seed);
     let vars = place_inputs(&t, inputs)?;
@@ -292,21 +360,33 @@ pub fn gradcheck_on<B: Backend>(
             probe[j].value[&idx] = x0;
             let numeric = (up - down) / (2.0 * opts.eps);
             let a = analytic[flat];
+            // NaN if either derivative is NaN (∞ − ∞ too), and then every error below is NaN.
             let abs_err = (a - numeric).abs();
+            // An exact match is error 0 even where a bound is 0 (atol = 0 at numeric = 0).
+            let exact = abs_err == 0.0;
             entries.push(Entry {
                 index: idx.slice().to_vec(),
                 numeric,
                 analytic: a,
                 abs_err,
                 // Relative to the larger magnitude, floored at atol so that zeros do not inflate it.
-                rel_err: abs_err / numeric.abs().max(a.abs()).max(opts.atol),
-                ratio: abs_err / (opts.atol + opts.rtol * numeric.abs()),
+                rel_err: if exact {
+                    0.0
+                } else {
+                    abs_err / numeric.abs().max(a.abs()).max(opts.atol)
+                },
+                ratio: if exact {
+                    0.0
+                } else {
+                    abs_err / (opts.atol + opts.rtol * numeric.abs())
+                },
             });
         }
+        // `ratio <= 1.0` is false for NaN: a NaN element fails.
         let passed = entries.iter().all(|e| e.ratio <= 1.0);
-        let max_abs_err = entries.iter().map(|e| e.abs_err).fold(0.0, f64::max);
-        let max_rel_err = entries.iter().map(|e| e.rel_err).fold(0.0, f64::max);
-        entries.sort_by(|a, b| b.ratio.total_cmp(&a.ratio));
+        let max_abs_err = entries.iter().map(|e| e.abs_err).fold(0.0, nan_max);
+        let max_rel_err = entries.iter().map(|e| e.rel_err).fold(0.0, nan_max);
+        entries.sort_by(|a, b| worst_first(a.ratio, b.ratio));
         entries.truncate(opts.top);
         reports.push(InputReport {
             name: inp.name.clone(),

@@ -43,6 +43,15 @@ impl<B: Backend> Grads<B> {
         };
         self.params.get(&key).and_then(|&id| self.grads[id].as_ref())
     }
+    /// [`Grads::param`] as a `Result`: an error naming the parameter when it has no gradient
+    /// (never used on the tape, not reaching the loss, or a name two stores share).
+    pub fn try_param(&self, name: &str) -> Result<&Tensor<B>> {
+        self.param(name).ok_or_else(|| {
+            Error::Tape(format!(
+                "no gradient for parameter `{name}`: it was not used on this tape, the loss does not depend on it, or two stores share the name (use param_of)"
+            ))
+        })
+    }
     /// Names of the parameters that received a gradient.
     pub fn param_names(&self) -> impl Iterator<Item = &str> {
         self.params

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use std::cell::{Cell, Ref, RefCell};
 use std::collections::HashMap;
+use std::path::Path;
 
 /// The rule that turns the gradient arriving at an op's output into gradients for its inputs.
 ///
@@ -74,6 +75,10 @@ pub trait BackwardObserver<B: Backend> {
 }
 
 /// A define-by-run tape. Create one per forward pass; `backward` may run once on it.
+/// What the guard found when a value entered: (non-finite count, length), or why it could
+/// not check (a lost device).
+type EntryFault = std::result::Result<(usize, usize), String>;
+
 pub struct Tape<B: Backend> {
     backend: B,
     nodes: RefCell<Vec<Node<B>>>,
@@ -83,6 +88,11 @@ pub struct Tape<B: Backend> {
     retain_grads: Cell<bool>,
     backward_done: Cell<bool>,
     params: RefCell<HashMap<ParamKey, usize>>,
+    /// Guard mode: entries (inputs, leaves, parameters) that held NaN/∞ when they entered,
+    /// node → (non-finite count, length), or the message of a check that failed (a lost
+    /// device). `input`/`leaf`/`param` cannot return an error, so the first op that reads
+    /// such an entry reports it, naming the entry.
+    entry_faults: RefCell<HashMap<usize, EntryFault>>,
     updates: RefCell<Vec<(ParamKey, Tensor<B>)>>,
     seed: Cell<u64>,
     draws: Cell<u64>,
@@ -99,6 +109,7 @@ impl<B: Backend> Tape<B> {
             retain_grads: Cell::new(false),
             backward_done: Cell::new(false),
             params: RefCell::new(HashMap::new()),
+            entry_faults: RefCell::new(HashMap::new()),
             updates: RefCell::new(Vec::new()),
             seed: Cell::new(0),
             draws: Cell::new(0),
@@ -114,8 +125,10 @@ impl<B: Backend> Tape<B> {
         self.grad_enabled.set(false);
         self
     }
-    /// Guard mode: every op's output (and every gradient) is checked for NaN/∞, and the first
-    /// op that produces one is named in the error. Also on with `COSMOGRAD_GUARD=1`.
+    /// Guard mode: every value is checked for NaN/∞ where it enters the tape (inputs, leaves,
+    /// parameters, buffers) and where an op produces it (forward values and gradients), and
+    /// the error names the first place it appeared — the entry (input name, parameter name,
+    /// the checkpoint it was loaded from) or the op. Also on with `COSMOGRAD_GUARD=1`.
     pub fn guard(self, on: bool) -> Self {
         self.guard.set(on);
         self
@@ -169,8 +182,50 @@ impl<B: Backend> Tape<B> {
         }
     }
 
-    /// Data that needs no gradient.
+    /// Guard mode: a value entering the tape at node `id` is checked once, here.
+    fn check_entry(&self, id: usize, value: &Tensor<B>) {
+        if self.guard.get() {
+            let fault = match self.backend.count_nonfinite(&[value.storage()]) {
+                Ok(c) if c[0] == 0 => return,
+                Ok(c) => Ok((c[0], value.numel())),
+                Err(e) => Err(e.to_string()),
+            };
+            self.entry_faults.borrow_mut().insert(id, fault);
+        }
+    }
+
+    /// The error for entry `id` if it entered with NaN/∞ (guard mode), naming it (`what`, or
+    /// its kind and label), the file it came from, and the op that read it.
+    fn entry_error(&self, id: usize, what: Option<String>, origin: Option<&Path>, read_by: Option<&str>) -> Result<()> {
+        let (count, len) = match self.entry_faults.borrow().get(&id) {
+            None => return Ok(()),
+            Some(Ok(c)) => *c,
+            Some(Err(e)) => return Err(Error::Other(format!("the guard could not check node {id}: {e}"))),
+        };
+        let nodes = self.nodes.borrow();
+        let label = nodes[id].label.as_deref();
+        let mut entry = match (what, &nodes[id].kind, label) {
+            (Some(w), ..) => w,
+            (None, NodeKind::Param(name), _) => format!("parameter `{name}`"),
+            (None, _, Some(l)) => format!("input `{l}`"),
+            (None, _, None) => "an unnamed input (name it with `.named(\"…\")` to see the name here)".to_string(),
+        };
+        if let Some(p) = origin {
+            entry += &format!(" loaded from checkpoint {}", p.display());
+        }
+        Err(Error::NonFiniteEntry {
+            entry,
+            node: id,
+            count,
+            len,
+            read_by: read_by.map(str::to_string),
+        })
+    }
+
+    /// Data that needs no gradient. In guard mode its values are checked here and a NaN/∞ is
+    /// reported, naming this input (its `.named` label), by the first op that reads it.
     pub fn input(&self, value: Tensor<B>) -> Var<'_, B> {
+        self.check_entry(self.len(), &value);
         self.push(Node {
             value,
             kind: NodeKind::Input,
@@ -181,9 +236,11 @@ impl<B: Backend> Tape<B> {
             label: None,
         })
     }
-    /// An input from host data.
+    /// An input from host data (in guard mode, NaN/∞ in it is an error here).
     pub fn input_f64(&self, data: &[f64], shape: &[usize]) -> Result<Var<'_, B>> {
-        Ok(self.input(Tensor::from_f64(&self.backend, data, shape)?))
+        let v = self.input(Tensor::from_f64(&self.backend, data, shape)?);
+        self.entry_error(v.id, None, None, None)?;
+        Ok(v)
     }
     /// A value that requires a gradient but is not a named parameter (gradient checks).
     pub fn leaf(&self, value: Tensor<B>) -> Var<'_, B> {
@@ -206,6 +263,7 @@ impl<B: Backend> Tape<B> {
         if let Some(&id) = self.params.borrow().get(&key) {
             return Var { tape: self, id };
         }
+        self.check_entry(self.len(), value);
         let v = self.push(Node {
             value: value.clone(),
             kind: NodeKind::Param(name.to_string()),
@@ -218,6 +276,19 @@ impl<B: Backend> Tape<B> {
         self.params.borrow_mut().insert(key, v.id);
         v
     }
+    /// [`Tape::param_of`] for a value that may have come from a checkpoint: in guard mode a
+    /// NaN/∞ is an error here, naming the parameter and the file (`ParamStore::var` uses it).
+    pub fn param_from(&self, store: u64, name: &str, value: &Tensor<B>, origin: Option<&Path>) -> Result<Var<'_, B>> {
+        let v = self.param_of(store, name, value);
+        self.entry_error(v.id, None, origin, None)?;
+        Ok(v)
+    }
+    /// A buffer (running statistics) as data, checked like [`Tape::param_from`].
+    pub fn buffer_from(&self, name: &str, value: Tensor<B>, origin: Option<&Path>) -> Result<Var<'_, B>> {
+        let v = self.input(value);
+        self.entry_error(v.id, Some(format!("buffer `{name}`")), origin, None)?;
+        Ok(v)
+    }
 
     /// Appends an op's output. The rule is kept only if some input requires a gradient.
     pub fn record(&self, rule: impl BackwardRule<B>, inputs: &[Var<'_, B>], value: Tensor<B>) -> Result<Var<'_, B>> {
@@ -227,6 +298,11 @@ impl<B: Backend> Tape<B> {
             }
         }
         let name = rule.name().to_string();
+        if self.guard.get() {
+            for v in inputs {
+                self.entry_error(v.id, None, None, Some(&name))?;
+            }
+        }
         // A custom op could wrap storage under the wrong shape; catch it here, not in a later kernel.
         if self.backend.len(value.storage()) != value.numel() {
             return Err(Error::Tape(format!(
@@ -313,7 +389,8 @@ impl<B: Backend> Tape<B> {
     pub fn backward(&self, loss: Var<'_, B>) -> Result<Grads<B>> {
         if std::env::var_os("COSMOGRAD_TRACE").is_some_and(|v| v != "0") {
             let (grads, trace) = self.backward_traced(loss)?;
-            eprint!("{}", trace.render());
+            // Not `eprint!`, which panics when standard error is closed.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), trace.render().as_bytes());
             return Ok(grads);
         }
         self.backward_observed(loss, None)
@@ -331,6 +408,12 @@ impl<B: Backend> Tape<B> {
         }
         let seed = Tensor::full(&self.backend, &loss.shape(), 1.0)?;
         self.backward_with(loss, seed, observer)
+    }
+
+    /// Reverse pass from any output with a given seed gradient ∂E/∂output (a vector–Jacobian
+    /// product: PyTorch's `out.backward(seed)`); [`Tape::backward_with`] also takes an observer.
+    pub fn backward_seeded(&self, output: Var<'_, B>, seed: Tensor<B>) -> Result<Grads<B>> {
+        self.backward_with(output, seed, None)
     }
 
     /// Reverse pass from any output with a given seed gradient ∂E/∂output, optionally watched.

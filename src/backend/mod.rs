@@ -85,6 +85,9 @@ pub trait Backend: Clone + Send + Sync + 'static {
     // ---- reductions and layout (backend/cpu/reduce.rs, backend/cpu/layout.rs) ----
     /// x viewed as [outer, n, inner] → Σ over the middle axis → [outer, inner].
     fn sum_axis(&self, x: &Self::Storage, dims: AxisDims) -> Result<Self::Storage>;
+    /// x viewed as [outer, n, inner] → ln Σ exp over the middle axis → [outer, inner], with
+    /// the maximum subtracted first so no exponential overflows (n ≥ 1; ops/logsumexp.rs).
+    fn logsumexp_axis(&self, x: &Self::Storage, dims: AxisDims) -> Result<Self::Storage>;
     /// The adjoint of `sum_axis`: g [outer, inner] → copies along the middle axis → [outer, n, inner].
     fn expand_axis(&self, g: &Self::Storage, dims: AxisDims) -> Result<Self::Storage>;
     /// x [rows, cols] → xᵀ [cols, rows].

@@ -4,6 +4,7 @@
 //! writes `DIR/fields.json` and the figures. Exit code 0 when every statistic passes, 1 when
 //! one fails.
 
+use crate::cli::out;
 use crate::data::slices::{load_slices, DensitySlices, LoadOptions, Units};
 use crate::error::{Error, Result};
 use crate::eval::fields::figures::write_figures;
@@ -32,7 +33,7 @@ pub struct Args {
     #[arg(long)]
     pub box_size: Option<f64>,
     /// Use at most this many maps of each set.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::out::count, allow_negative_numbers = true)]
     pub max_maps: Option<usize>,
     /// Print the whole comparison as JSON instead of the table.
     #[arg(long)]
@@ -101,13 +102,18 @@ pub fn run(a: Args) -> Result<i32> {
         std::fs::write(&path, &json).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         let figures = write_figures(&c, generated.delta.view(), real.delta.view(), dir)?;
         if !a.json {
-            println!("wrote {} and {} figures to {}", path.display(), figures.len(), dir.display());
+            out::print(&format!(
+                "wrote {} and {} figures to {}\n",
+                path.display(),
+                figures.len(),
+                dir.display()
+            ))?;
         }
     }
     if a.json {
-        println!("{json}");
+        out::print(&format!("{json}\n"))?;
     } else {
-        print!("{}", summary(&c, &real, &generated));
+        out::print(&summary(&c, &real, &generated))?;
     }
     Ok(if c.pass { 0 } else { 1 })
 }

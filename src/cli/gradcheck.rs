@@ -1,9 +1,10 @@
-//! `cosmograd gradcheck [--op NAME] [--json] [--worst N] [--backend cpu|gpu]`: the
+//! `cosmograd gradcheck [--op NAME] [--json] [--worst K] [--backend cpu|gpu]`: the
 //! gradient-check suite as a table. On the CPU the analytic gradients are f64; with
 //! `--backend gpu` they are the GPU's (f32), checked against the same f64 finite differences
 //! with f32 tolerances, which the output states.
 
-use crate::autodiff::gradcheck::GradcheckOptions;
+use super::out;
+use crate::autodiff::gradcheck::{json_f64, Entry, GradcheckOptions};
 use crate::backend::{choose, BackendChoice, Chosen};
 use crate::error::{Error, Result};
 use crate::ops::cases::all_cases;
@@ -17,8 +18,9 @@ pub struct Args {
     /// Print JSON instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// Also print the K worst elements of each failing input (the gradient table).
-    #[arg(long, default_value_t = 0)]
+    /// Also show the K worst elements of each failing input (the gradient table); with
+    /// `--json`, of every input.
+    #[arg(long, default_value_t = 0, value_name = "K", value_parser = out::count, allow_negative_numbers = true)]
     pub worst: usize,
     /// Where the analytic gradients are computed (default: COSMOGRAD_BACKEND, else cpu).
     #[arg(long, value_enum)]
@@ -31,9 +33,14 @@ struct Row {
     variant: String,
     input: String,
     shape: Vec<usize>,
+    #[serde(serialize_with = "json_f64")]
     max_abs_err: f64,
+    #[serde(serialize_with = "json_f64")]
     max_rel_err: f64,
     ok: bool,
+    /// The worst elements, worst first (`--worst K`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    worst: Vec<Entry>,
 }
 
 pub fn run(a: Args) -> Result<i32> {
@@ -58,9 +65,14 @@ pub fn run(a: Args) -> Result<i32> {
         ),
         Chosen::Gpu(g) => (crate::backend::Backend::name(g), f32_opts.atol, f32_opts.rtol),
     };
+    let bar = indicatif::ProgressBar::new(cases.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("gradcheck {bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut rows = Vec::new();
     let mut tables = Vec::new();
     for mut case in cases {
+        bar.set_message(format!("{} ({})", case.op, case.variant));
         case.opts.top = a.worst.max(1);
         let report = match &chosen {
             Chosen::Cpu => case.check()?,
@@ -75,32 +87,36 @@ pub fn run(a: Args) -> Result<i32> {
                 max_abs_err: inp.max_abs_err,
                 max_rel_err: inp.max_rel_err,
                 ok: inp.passed,
+                worst: if a.worst > 0 { inp.worst.clone() } else { Vec::new() },
             });
         }
         if a.worst > 0 && !report.passed() {
             tables.push(format!("{} ({})\n{}", case.op, case.variant, report.table()));
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let passed = rows.iter().filter(|r| r.ok).count();
     let failed = rows.len() - passed;
+    let mut text = String::new();
     if a.json {
-        let out = serde_json::json!({
+        let json = serde_json::json!({
             "backend": backend_name, "atol": atol, "rtol": rtol,
             "rows": rows, "passed": passed, "failed": failed
         });
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| Error::Other(e.to_string()))?);
+        text = serde_json::to_string_pretty(&json).map_err(|e| Error::Other(e.to_string()))? + "\n";
     } else {
-        println!(
+        text += &format!(
             "analytic gradients on {backend_name}, against f64 central differences on the CPU; \
-             pass: |analytic − numeric| ≤ {atol:e} + {rtol:e}·|numeric|"
+             pass: |analytic − numeric| ≤ {atol:e} + {rtol:e}·|numeric|\n"
         );
-        println!(
-            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  result",
+        text += &format!(
+            "{:<16} {:<22} {:<10} {:<14} {:>12} {:>12}  result\n",
             "op", "variant", "input", "shape", "max abs err", "max rel err"
         );
         for r in &rows {
-            println!(
-                "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}",
+            text += &format!(
+                "{:<16} {:<22} {:<10} {:<14} {:>12.3e} {:>12.3e}  {}\n",
                 r.op,
                 r.variant,
                 r.input,
@@ -111,9 +127,10 @@ pub fn run(a: Args) -> Result<i32> {
             );
         }
         for t in tables {
-            println!("\n{t}");
+            text += &format!("\n{t}\n");
         }
-        println!("{passed} passed, {failed} failed");
+        text += &format!("{passed} passed, {failed} failed\n");
     }
+    out::print(&text)?;
     Ok(if failed == 0 { 0 } else { 1 })
 }

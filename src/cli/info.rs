@@ -2,29 +2,38 @@
 //! (name, driver, API, the limits that matter, f16 and timestamp support) and the one the GPU
 //! backend would choose.
 
+use super::out;
 use crate::backend::gpu::adapters;
 use crate::backend::{Backend, Cpu};
 use crate::error::Result;
+use std::fmt::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
 pub fn run(_: Args) -> Result<i32> {
-    println!("cosmograd {}", env!("CARGO_PKG_VERSION"));
-    println!("backends:");
-    println!("  {}", Cpu::<f32>::default().name());
-    println!("  {}", Cpu::<f64>::default().name());
-    println!("threads: {} (set RAYON_NUM_THREADS to change)", rayon::current_num_threads());
+    // Built as text and written once, so that a closed pipe or a full disk is an error.
+    let mut s = String::new();
+    let _ = writeln!(s, "cosmograd {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(s, "backends:");
+    let _ = writeln!(s, "  {}", Cpu::<f32>::default().name());
+    let _ = writeln!(s, "  {}", Cpu::<f64>::default().name());
+    let _ = writeln!(s, "threads: {} (set RAYON_NUM_THREADS to change)", rayon::current_num_threads());
     let found = adapters();
     if found.is_empty() {
-        println!("GPU adapters: none found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers; WGPU_BACKEND pins an API)");
+        let _ = writeln!(
+            s,
+            "GPU adapters: none found (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers; WGPU_BACKEND pins an API)"
+        );
     } else {
-        println!(
+        let _ = writeln!(
+            s,
             "GPU adapters ({}; the first is the one --backend gpu uses; WGPU_BACKEND pins an API):",
             found.len()
         );
         for (i, a) in found.iter().enumerate() {
-            println!(
+            let _ = writeln!(
+                s,
                 "  {} {} [{} {}], driver {}",
                 if i == 0 { "*" } else { " " },
                 a.name,
@@ -32,7 +41,8 @@ pub fn run(_: Args) -> Result<i32> {
                 a.device_type,
                 if a.driver.is_empty() { "unknown" } else { &a.driver }
             );
-            println!(
+            let _ = writeln!(
+                s,
                 "      max storage binding {} MiB, {} storage buffers per stage, {} KiB workgroup memory, \
                  {} workgroups per dimension, f16 {}, timestamps {}",
                 a.max_storage_binding_mib,
@@ -45,6 +55,7 @@ pub fn run(_: Args) -> Result<i32> {
         }
     }
     let names = crate::ops::cases::op_names();
-    println!("differentiable ops ({}): {}", names.len(), names.join(", "));
+    let _ = writeln!(s, "differentiable ops ({}): {}", names.len(), names.join(", "));
+    out::print(&s)?;
     Ok(0)
 }

@@ -1,6 +1,7 @@
 //! `cosmograd lesson [--net thesis|mdn-head] [--seed S] [--activation f] [--lr λ] --out FILE
 //! [--force]`: the interactive backprop lesson as one self-contained HTML file.
 
+use crate::cli::out;
 use crate::error::{Error, Result};
 use crate::teach::lesson::{lesson, LessonNet, LessonOptions};
 use crate::teach::Activation;
@@ -14,8 +15,8 @@ pub struct Args {
     /// The network: the thesis's Figure 2 (eqs. 24–39) or the mixture-density head (eqs. 56–57).
     #[arg(long, value_enum, default_value_t = LessonNet::Thesis)]
     pub net: LessonNet,
-    /// Seed of the weights and the sample.
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the weights and the sample (a whole number ≥ 0).
+    #[arg(long, default_value_t = 1, value_parser = out::seed)]
     pub seed: u64,
     /// The activation f of the thesis network's layer 3 (default sigmoid; thesis only).
     #[arg(long, value_enum)]

@@ -7,6 +7,7 @@ mod fisher;
 mod gradcheck;
 mod info;
 mod lesson;
+pub mod out;
 mod progress;
 mod sample;
 mod sample_ddpm;

@@ -1,6 +1,6 @@
 //! `cosmograd simulate cmd|quijote …`: synthetic data sets in the layout of the real ones.
 
-use crate::cli::progress;
+use crate::cli::{out, progress};
 use crate::data::atomic::write_atomic;
 use crate::data::cmd::{CmdDataset, DatasetSpec};
 use crate::data::fourier::{Fft2, Grid};
@@ -32,17 +32,19 @@ pub enum What {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(allow_negative_numbers = true)]
 pub struct CmdArgs {
     /// Output directory.
     #[arg(long)]
     pub out: PathBuf,
     /// Simulations (15 maps each). For 1P: a multiple of 6 (sims/6 values per parameter).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = out::count)]
     pub sims: usize,
     /// Pixels a side (the map is always 25 h⁻¹Mpc).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = out::count)]
     pub size: usize,
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the design and the maps (a whole number ≥ 0).
+    #[arg(long, default_value_t = 0, value_parser = out::seed)]
     pub seed: u64,
     /// LH: Latin hypercube over the CMD ranges; CV: all at one point; 1P: one parameter at a time.
     #[arg(long, default_value = "LH")]

@@ -20,13 +20,13 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Number of maps.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::cli::out::count, allow_negative_numbers = true)]
     pub n: usize,
     /// Pixels a side (the slab stays one voxel thick, 1000/size h⁻¹Mpc).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = crate::cli::out::count, allow_negative_numbers = true)]
     pub size: usize,
     /// Seed; map i is drawn from sub-seed i, so sets of different N share their first maps.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::out::seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Replace slices.npy if it exists.
     #[arg(long)]

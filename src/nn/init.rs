@@ -21,8 +21,10 @@ pub enum Init {
     XavierUniform,
     /// Xavier normal: N(0, 2/(fan_in + fan_out)).
     XavierNormal,
-    /// PyTorch's default for Linear/Conv weights and biases: U(±1/√fan_in).
-    LecunUniform,
+    /// PyTorch's default for Linear/Conv weights and biases: U(±1/√fan_in) (what
+    /// `kaiming_uniform_(a=√5)` works out to). Not Keras's `lecun_uniform`, which is
+    /// U(±√(3/fan_in)), √3 times wider; this variant was called `LecunUniform` before.
+    TorchDefault,
     Normal {
         std: f64,
     },
@@ -63,7 +65,7 @@ impl Init {
             Init::HeUniform => uniform(&mut rng, (6.0 / fi).sqrt()),
             Init::XavierUniform => uniform(&mut rng, (6.0 / (fi + fo)).sqrt()),
             Init::XavierNormal => normal(&mut rng, (2.0 / (fi + fo)).sqrt()),
-            Init::LecunUniform => uniform(&mut rng, 1.0 / fi.sqrt()),
+            Init::TorchDefault => uniform(&mut rng, 1.0 / fi.sqrt()),
             Init::Normal { std } => normal(&mut rng, std),
         }
     }
@@ -111,7 +113,7 @@ pub(crate) fn add_weight_and_bias<B: Backend>(
         return Ok((weight, None));
     };
     let bname = format!("{name}.bias");
-    let t = Init::LecunUniform.tensor(&b, &[len], Some(fan_in), seed_for(seed, &bname))?;
+    let t = Init::TorchDefault.tensor(&b, &[len], Some(fan_in), seed_for(seed, &bname))?;
     store.add(&bname, t)?;
     Ok((weight, Some(bname)))
 }

@@ -3,6 +3,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Named tensors: trainable parameters and non-trainable buffers (running statistics).
@@ -13,6 +14,9 @@ pub struct ParamStore<B: Backend> {
     id: u64,
     params: BTreeMap<String, Tensor<B>>,
     buffers: BTreeMap<String, Tensor<B>>,
+    /// The checkpoint each value was loaded from, until the value changes: the guard names
+    /// the file when a loaded parameter holds NaN or ∞.
+    origins: BTreeMap<String, PathBuf>,
 }
 
 impl<B: Backend> ParamStore<B> {
@@ -23,6 +27,7 @@ impl<B: Backend> ParamStore<B> {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             params: BTreeMap::new(),
             buffers: BTreeMap::new(),
+            origins: BTreeMap::new(),
         }
     }
     pub fn backend(&self) -> &B {
@@ -58,7 +63,9 @@ impl<B: Backend> ParamStore<B> {
             .or_else(|| self.buffers.get(name))
             .ok_or_else(|| Error::invalid("param_store", format!("no parameter or buffer named `{name}`")))
     }
+    /// Mutable access (the value may change, so it no longer counts as loaded from a file).
     pub fn get_mut(&mut self, name: &str) -> Result<&mut Tensor<B>> {
+        self.origins.remove(name);
         match self.params.get_mut(name) {
             Some(t) => Ok(t),
             None => self
@@ -79,7 +86,17 @@ impl<B: Backend> ParamStore<B> {
             ));
         }
         *slot = value;
+        self.origins.remove(name);
         Ok(())
+    }
+    /// Records that the value of `name` was loaded from the checkpoint `path` (until it
+    /// changes); `checkpoint::load` calls it.
+    pub fn set_origin(&mut self, name: &str, path: &Path) {
+        self.origins.insert(name.to_string(), path.to_path_buf());
+    }
+    /// The checkpoint the current value of `name` was loaded from, if it was.
+    pub fn origin(&self, name: &str) -> Option<&Path> {
+        self.origins.get(name).map(PathBuf::as_path)
     }
     /// The parameter as a tape variable (registered once per tape, so reuse shares it).
     pub fn var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {
@@ -87,7 +104,7 @@ impl<B: Backend> ParamStore<B> {
             .params
             .get(name)
             .ok_or_else(|| Error::invalid("param_store", format!("no parameter named `{name}`")))?;
-        Ok(tape.param_of(self.id, name, value))
+        tape.param_from(self.id, name, value, self.origin(name))
     }
     /// A buffer as a tape input (no gradient).
     pub fn buffer_var<'t>(&self, tape: &'t Tape<B>, name: &str) -> Result<Var<'t, B>> {
@@ -95,7 +112,7 @@ impl<B: Backend> ParamStore<B> {
             .buffers
             .get(name)
             .ok_or_else(|| Error::invalid("param_store", format!("no buffer named `{name}`")))?;
-        Ok(tape.input(value.clone()))
+        tape.buffer_from(name, value.clone(), self.origin(name))
     }
     /// The value of buffer `name` as this tape's forward passes left it: the update queued on
     /// the tape if there is one, else the stored value.
@@ -131,6 +148,7 @@ impl<B: Backend> ParamStore<B> {
         self.params.iter()
     }
     pub fn params_mut(&mut self) -> impl Iterator<Item = (&String, &mut Tensor<B>)> {
+        self.origins.retain(|n, _| !self.params.contains_key(n));
         self.params.iter_mut()
     }
     pub fn buffers(&self) -> impl Iterator<Item = (&String, &Tensor<B>)> {

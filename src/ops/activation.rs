@@ -9,6 +9,9 @@
 //! | softplus | ln(1 + eˣ) | σ(X) |
 //! | silu | X σ(X) | σ(X) (1 + X (1 − σ(X))) |
 //!
+//! NaN propagates through every one of them, in the value and the gradient (f'(NaN) = NaN),
+//! so the guard sees it; see notes/activation.md, "NaN in, NaN out".
+//!
 //! The kernels are `apply`/`derivative` in `backend/cpu/elementwise.rs`; the rule is
 //! [`Map`](super::unary::Map). Derivation: `notes/activation.md`.
 

@@ -66,7 +66,8 @@ impl<B: Backend> BackwardRule<B> for BatchNorm<B> {
     }
 }
 
-/// Training mode: normalises with the batch statistics and returns them too.
+/// Training mode: normalises with the batch statistics and returns them too. The alias of
+/// [`Var::batchnorm_train`].
 pub fn batchnorm_train<'t, B: Backend>(
     x: Var<'t, B>,
     gamma: Var<'t, B>,
@@ -101,7 +102,7 @@ pub fn batchnorm_train<'t, B: Backend>(
 }
 
 /// Evaluation mode: normalises with given (running) statistics, γ (ĥ) + β with
-/// ĥ = (h − mean) / √(var + ε).
+/// ĥ = (h − mean) / √(var + ε). The alias of [`Var::batchnorm_eval`].
 pub fn batchnorm_eval<'t, B: Backend>(
     x: Var<'t, B>,
     gamma: Var<'t, B>,
@@ -135,4 +136,15 @@ pub fn running_update<B: Backend>(be: &B, running: &Tensor<B>, stat: &Tensor<B>,
     let new = be.unary(UnaryOp::MulScalar(momentum), stat.storage())?;
     let sum = be.binary(BinaryOp::Add, &kept, Bcast::full(n), &new, Bcast::full(n), n)?;
     Ok(Tensor::from_storage(sum, running.shape().to_vec()))
+}
+
+impl<'t, B: Backend> Var<'t, B> {
+    /// Batch normalisation of `self` with the batch statistics (see [`batchnorm_train`]).
+    pub fn batchnorm_train(self, gamma: Self, beta: Self, eps: f64) -> Result<(Self, BatchStats<B>)> {
+        batchnorm_train(self, gamma, beta, eps)
+    }
+    /// Batch normalisation of `self` with given statistics (see [`batchnorm_eval`]).
+    pub fn batchnorm_eval(self, gamma: Self, beta: Self, mean: Self, var: Self, eps: f64) -> Result<Self> {
+        batchnorm_eval(self, gamma, beta, mean, var, eps)
+    }
 }

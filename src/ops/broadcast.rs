@@ -23,8 +23,8 @@ pub fn broadcast_maps(op: &'static str, a: &[usize], b: &[usize]) -> Result<(Vec
             _ => return Err(Error::shape(op, a, b, "dimensions differ and neither is 1")),
         });
     }
+    let len = crate::tensor::checked_numel(op, &out)?;
     let map = |p: &[usize]| -> Result<Bcast> {
-        let len: usize = out.iter().product();
         if p.iter().product::<usize>() == len {
             return Ok(Bcast::full(len));
         }

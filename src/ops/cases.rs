@@ -451,6 +451,26 @@ pub fn all_cases() -> Vec<Case> {
         ));
     }
 
+    // logsumexp along an axis (inputs spread wider than softmax's: the max-shift matters).
+    c.push(Case::new(
+        "logsumexp",
+        "last axis",
+        vec![w("x", g.uniform(&[4, 5], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, false)),
+    ));
+    c.push(Case::new(
+        "logsumexp",
+        "axis 1 keepdim",
+        vec![w("x", g.uniform(&[2, 3, 4], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, true)),
+    ));
+    c.push(Case::new(
+        "logsumexp",
+        "axis of size 1",
+        vec![w("x", g.uniform(&[3, 1], -5.0, 5.0))],
+        body!(|_t, x| x[0].logsumexp(1, false)),
+    ));
+
     // Losses.
     c.push(Case::new(
         "mse",
@@ -482,6 +502,19 @@ pub fn all_cases() -> Vec<Case> {
         vec![w("x", g.uniform(&[6], -30.0, 30.0)), data("t", g.uniform(&[6], 0.0, 1.0))],
         body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::None)),
     ));
+    // Gradients with respect to the BCEs' targets (PyTorch gives them too).
+    c.push(Case::new(
+        "bce",
+        "target gradient",
+        vec![w("p", g.uniform(&[2, 3], 0.05, 0.95)), w("t", g.uniform(&[2, 3], 0.0, 1.0))],
+        body!(|_t, x| loss::bce(x[0], x[1], Reduction::Mean)),
+    ));
+    c.push(Case::new(
+        "bce_with_logits",
+        "target gradient",
+        vec![w("x", g.uniform(&[5], -4.0, 4.0)), w("t", g.uniform(&[5], 0.0, 1.0))],
+        body!(|_t, x| loss::bce_with_logits(x[0], x[1], Reduction::None)),
+    ));
     c.push(Case::new(
         "cross_entropy",
         "4×5 labels",
@@ -507,7 +540,8 @@ pub fn all_cases() -> Vec<Case> {
             w("logits", g.uniform(&[n, k], -1.0, 1.0)),
             w("means", g.uniform(&[n, k, d], -1.0, 1.0)),
             w("raw_sigma", g.uniform(&s_shape, -1.0, 0.5)),
-            data("y", g.uniform(&[n, d], -1.0, 1.0)),
+            // The target takes a gradient too (−Σ_k ∂E/∂μ_k).
+            w("y", g.uniform(&[n, d], -1.0, 1.0)),
         ];
         let opts = GmmOptions { isotropic: iso, sigma };
         c.push(Case::new(

@@ -70,6 +70,19 @@ impl Conv2dOptions {
     pub fn same() -> Self {
         Conv2dOptions::new(1, Padding::Same, PadMode::Zeros)
     }
+    /// Builder: `Conv2dOptions::default().stride(2).padding(Padding::Same).mode(PadMode::Circular)`.
+    pub fn stride(mut self, stride: usize) -> Self {
+        self.stride = stride;
+        self
+    }
+    pub fn padding(mut self, padding: Padding) -> Self {
+        self.padding = padding;
+        self
+    }
+    pub fn mode(mut self, mode: PadMode) -> Self {
+        self.mode = mode;
+        self
+    }
 }
 
 impl Padding {
@@ -120,12 +133,20 @@ pub fn conv2d_geom(op: &'static str, x: &[usize], w: &[usize], o: Conv2dOptions)
     let (h, wd, kh, kw) = (x[2], x[3], w[2], w[3]);
     let (pt, pb) = o.padding.along(h, kh, o.stride, true);
     let (pl, pr) = o.padding.along(wd, kw, o.stride, false);
-    if h + pt + pb < kh || wd + pl + pr < kw {
+    // Checked sums: an explicit padding near usize::MAX must be an error, not a wrapped size.
+    let padded = |n: usize, a: usize, b: usize| n.checked_add(a).and_then(|v| v.checked_add(b));
+    let (Some(hp), Some(wp)) = (padded(h, pt, pb), padded(wd, pl, pr)) else {
+        return Err(Error::invalid(
+            op,
+            format!("padding ({pt}, {pb}, {pl}, {pr}) is larger than any image"),
+        ));
+    };
+    if hp < kh || wp < kw {
         return Err(Error::shape(
             op,
             x,
             w,
-            format!("kernel {kh}×{kw} larger than the padded image {}×{}", h + pt + pb, wd + pl + pr),
+            format!("kernel {kh}×{kw} larger than the padded image {hp}×{wp}"),
         ));
     }
     let circular = o.mode == PadMode::Circular;
@@ -137,6 +158,10 @@ pub fn conv2d_geom(op: &'static str, x: &[usize], w: &[usize], o: Conv2dOptions)
             format!("circular padding ({pt}, {pb}, {pl}, {pr}) wider than the image"),
         ));
     }
+    let (h_out, w_out) = ((hp - kh) / o.stride + 1, (wp - kw) / o.stride + 1);
+    // The output and the im2col buffer (patch × output pixels) must have countable sizes.
+    crate::tensor::checked_numel(op, &[x[0], w[0], h_out, w_out])?;
+    crate::tensor::checked_numel(op, &[x[1], kh, kw, h_out, w_out])?;
     Ok(Conv2dGeom {
         n: x[0],
         c_in: x[1],
@@ -151,8 +176,8 @@ pub fn conv2d_geom(op: &'static str, x: &[usize], w: &[usize], o: Conv2dOptions)
         pad_left: pl,
         pad_right: pr,
         circular,
-        h_out: (h + pt + pb - kh) / o.stride + 1,
-        w_out: (wd + pl + pr - kw) / o.stride + 1,
+        h_out,
+        w_out,
     })
 }
 

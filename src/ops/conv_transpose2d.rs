@@ -36,6 +36,29 @@ impl Default for ConvTranspose2dOptions {
     }
 }
 
+impl ConvTranspose2dOptions {
+    pub fn new(stride: usize, padding: usize, output_padding: usize) -> Self {
+        ConvTranspose2dOptions {
+            stride,
+            padding,
+            output_padding,
+        }
+    }
+    /// Builder: `ConvTranspose2dOptions::default().stride(2).padding(1).output_padding(1)`.
+    pub fn stride(mut self, stride: usize) -> Self {
+        self.stride = stride;
+        self
+    }
+    pub fn padding(mut self, padding: usize) -> Self {
+        self.padding = padding;
+        self
+    }
+    pub fn output_padding(mut self, output_padding: usize) -> Self {
+        self.output_padding = output_padding;
+        self
+    }
+}
+
 /// The geometry of the convolution whose input-gradient this transposed convolution is:
 /// its input is our output [N, C_out, H_o, W_o] and its output our input [N, C_in, H, W].
 fn geom(x: &[usize], w: &[usize], o: ConvTranspose2dOptions) -> Result<Conv2dGeom> {
@@ -65,8 +88,24 @@ fn geom(x: &[usize], w: &[usize], o: ConvTranspose2dOptions) -> Result<Conv2dGeo
             format!("output_padding {} must be smaller than the stride {}", o.output_padding, o.stride),
         ));
     }
-    let size = |n: usize, k: usize| ((n.max(1) - 1) * o.stride + k + o.output_padding).checked_sub(2 * o.padding);
-    let (Some(ho), Some(wo)) = (size(x[2], w[2]), size(x[3], w[3])) else {
+    // Checked: a huge stride or padding must be an error, not a wrapped size.
+    let size = |n: usize, k: usize| -> Result<Option<usize>> {
+        let full = (n.max(1) - 1)
+            .checked_mul(o.stride)
+            .and_then(|v| v.checked_add(k)?.checked_add(o.output_padding));
+        let pads = o.padding.checked_mul(2);
+        match (full, pads) {
+            (Some(f), Some(p)) => Ok(f.checked_sub(p)),
+            _ => Err(Error::invalid(
+                OP,
+                format!(
+                    "stride {} and padding {} make an output larger than any memory (input {x:?})",
+                    o.stride, o.padding
+                ),
+            )),
+        }
+    };
+    let (Some(ho), Some(wo)) = (size(x[2], w[2])?, size(x[3], w[3])?) else {
         return Err(Error::shape(OP, x, w, format!("padding {} leaves no output", o.padding)));
     };
     let conv = Conv2dOptions::new(o.stride, Padding::Symmetric(o.padding), PadMode::Zeros);

@@ -12,7 +12,7 @@
 //!   ∂E/∂a_m = α_m − γ_m,  ∂E/∂μ_md = −γ_m (y_d − μ_md)/σ²,  ∂E/∂σ = γ_m (1/σ − r²/σ³) per dim.
 
 use crate::autodiff::{BackwardCtx, BackwardRule, Var};
-use crate::backend::{Backend, GmmDims, GmmInputs, SigmaParam};
+use crate::backend::{AxisDims, Backend, GmmDims, GmmInputs, SigmaParam, UnaryOp};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -59,12 +59,28 @@ impl<B: Backend> BackwardRule<B> for GmmNll<B> {
             target: c.inputs[3].storage(),
         };
         let (ga, gm, gs) = c.backend.gmm_nll_backward(inp, &self.gamma, c.grad.storage(), self.dims)?;
+        // The target enters only through z = (y − μ)/σ, as y − μ: ∂E/∂y_d = −Σ_k ∂E/∂μ_kd.
+        let gy = if c.needs[3] {
+            let d = self.dims;
+            let s = c.backend.sum_axis(
+                &gm,
+                AxisDims {
+                    outer: d.n,
+                    n: d.k,
+                    inner: d.d,
+                },
+            )?;
+            Some(c.backend.unary(UnaryOp::Neg, &s)?)
+        } else {
+            None
+        };
         let wrap = |s, j: usize| c.needs[j].then(|| Tensor::from_storage(s, c.inputs[j].shape().to_vec()));
-        Ok(vec![wrap(ga, 0), wrap(gm, 1), wrap(gs, 2), None])
+        Ok(vec![wrap(ga, 0), wrap(gm, 1), wrap(gs, 2), gy.and_then(|s| wrap(s, 3))])
     }
 }
 
-/// Per-sample mixture NLL [N]; take `.mean()` for the training loss.
+/// Per-sample mixture NLL [N]; take `.mean()` for the training loss. The alias of
+/// [`Var::gmm_nll`] (`logits.gmm_nll(means, raw_sigma, target, opts)`).
 pub fn gmm_nll<'t, B: Backend>(
     logits: Var<'t, B>,
     means: Var<'t, B>,
@@ -97,12 +113,6 @@ pub fn gmm_nll<'t, B: Backend>(
             "raw sigmas must be [N, K] (isotropic) or [N, K, D]",
         ));
     }
-    if target.requires_grad() {
-        return Err(Error::invalid(
-            "gmm_nll",
-            "the targets are data and take no gradient; pass them as an input (tape.input)",
-        ));
-    }
     let floor = match opts.sigma {
         SigmaParam::Softplus { floor } | SigmaParam::Exp { floor } => floor,
     };
@@ -129,4 +139,24 @@ pub fn gmm_nll<'t, B: Backend>(
         &[logits, means, raw_sigma, target],
         Tensor::from_storage(nll, vec![n]),
     )
+}
+
+impl<'t, B: Backend> Var<'t, B> {
+    /// The mixture NLL with `self` as the mixture logits [N, K] (see [`gmm_nll`]).
+    pub fn gmm_nll(self, means: Self, raw_sigma: Self, target: Self, opts: GmmOptions) -> Result<Self> {
+        gmm_nll(self, means, raw_sigma, target, opts)
+    }
+}
+
+impl GmmOptions {
+    /// One σ per component (shared by the D dimensions) instead of one per dimension.
+    pub fn isotropic(mut self, on: bool) -> Self {
+        self.isotropic = on;
+        self
+    }
+    /// How σ is made positive from the raw network output (and its floor).
+    pub fn sigma(mut self, sigma: SigmaParam) -> Self {
+        self.sigma = sigma;
+        self
+    }
 }

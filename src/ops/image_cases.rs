@@ -159,6 +159,29 @@ pub fn image_cases() -> Vec<Case> {
         body!(|_t, x| x[0].upsample_nearest(3)),
     ));
 
+    use super::pad::PadFill::{Circular as PadCircular, Reflect, Zeros as PadZeros};
+    for (variant, fill) in [("zeros", PadZeros), ("reflect", Reflect), ("circular", PadCircular)] {
+        c.push(Case::new(
+            "pad",
+            format!("{variant}, H and W"),
+            vec![w("x", g.uniform(&[2, 2, 3, 4], -1.0, 1.0))],
+            body!(move |_t, x| x[0].pad(&[(2, 1), (1, 3)], fill)),
+        ));
+        c.push(Case::new(
+            "pad",
+            format!("{variant}, last axis"),
+            vec![w("x", g.uniform(&[2, 5], -1.0, 1.0))],
+            body!(move |_t, x| x[0].pad(&[(0, 2)], fill)),
+        ));
+    }
+    // Circular padding by a whole axis copies it twice.
+    c.push(Case::new(
+        "pad",
+        "circular, whole axis",
+        vec![w("x", g.uniform(&[1, 1, 2, 3], -1.0, 1.0))],
+        body!(|_t, x| x[0].pad(&[(2, 2), (3, 0)], PadCircular)),
+    ));
+
     use super::batchnorm::{batchnorm_eval, batchnorm_train};
     for (variant, xs) in [
         ("train 4-D", vec![3, 2, 3, 2]),

@@ -85,6 +85,7 @@ pub fn linear<'t, B: Backend>(h: Var<'t, B>, v: Var<'t, B>, t: Option<Var<'t, B>
             return Err(Error::shape("linear", &sv, &t.shape(), "bias must be [out]"));
         }
     }
+    crate::tensor::checked_numel("linear", &[n, fout])?;
     let be = h.backend();
     let mut x = be.matmul(
         h.value().storage(),

@@ -7,10 +7,12 @@
 //!   squared error   ℓ = (p − t)²                         ∂ℓ/∂p = 2 (p − t)
 //!   BCE             ℓ = −[t ln p + (1 − t) ln(1 − p)]     ∂ℓ/∂p = (p − t) / (p (1 − p))
 //!   BCE on logits   ℓ = max(x,0) − x t + ln(1 + e^{−|x|}) ∂ℓ/∂x = σ(x) − t
-//! The mean divides by n, so each element's gradient carries 1/n.
+//! The mean divides by n, so each element's gradient carries 1/n. Every loss also has a
+//! gradient with respect to its target t (as in PyTorch; amortised inference and adversarial
+//! checks use it): −∂ℓ/∂p for the squared error, ℓ(p, 1) − ℓ(p, 0) for the BCEs (affine in t).
 
 use crate::autodiff::{BackwardCtx, BackwardRule, Var};
-use crate::backend::{AxisDims, Backend, Bcast, LossKind, UnaryOp};
+use crate::backend::{AxisDims, Backend, Bcast, BinaryOp, LossKind, UnaryOp};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -52,10 +54,24 @@ impl<B: Backend> BackwardRule<B> for PointwiseLoss {
             Reduction::None => (c.grad.storage().clone(), Bcast::full(n)),
         };
         let gp = be.pointwise_loss_backward(self.kind, p.storage(), t.storage(), &g, map)?;
-        // Only the squared error is differentiated in its target: ∂ℓ/∂t = −∂ℓ/∂p.
-        let gt = (c.needs[1] && self.kind == LossKind::SquaredError)
-            .then(|| be.unary(UnaryOp::Neg, &gp))
-            .transpose()?;
+        let gt = if c.needs[1] {
+            Some(match self.kind {
+                // ∂ℓ/∂t = −2 (p − t) = −∂ℓ/∂p.
+                LossKind::SquaredError => be.unary(UnaryOp::Neg, &gp)?,
+                // Both BCEs are affine in t, ℓ(p, t) = t ℓ(p, 1) + (1 − t) ℓ(p, 0), so
+                // ∂ℓ/∂t = ℓ(p, 1) − ℓ(p, 0): −[ln p − ln(1 − p)] with the same ln floors as the
+                // forward (probabilities), −x (logits). The loss kernel computes both ends.
+                LossKind::BceProb | LossKind::BceLogits => {
+                    let (one, zero) = (be.fill(n, 1.0)?, be.fill(n, 0.0)?);
+                    let l1 = be.pointwise_loss(self.kind, p.storage(), &one)?;
+                    let l0 = be.pointwise_loss(self.kind, p.storage(), &zero)?;
+                    let d = be.binary(BinaryOp::Sub, &l1, Bcast::full(n), &l0, Bcast::full(n), n)?;
+                    be.binary(BinaryOp::Mul, &g, map, &d, Bcast::full(n), n)?
+                }
+            })
+        } else {
+            None
+        };
         Ok(vec![
             c.needs[0].then(|| Tensor::from_storage(gp, p.shape().to_vec())),
             gt.map(|g| Tensor::from_storage(g, t.shape().to_vec())),
@@ -74,15 +90,13 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
             "prediction and target must have the same shape",
         ));
     }
-    if kind != LossKind::SquaredError && target.requires_grad() {
-        return Err(Error::invalid(
-            name,
-            "the target is a label and takes no gradient; pass it as an input (tape.input)",
-        ));
+    let n = p.numel();
+    // The mean of no losses is 0/0; `mean()` of an empty tensor is an error, and so is this.
+    if n == 0 && reduction == Reduction::Mean {
+        return Err(empty_batch(name, p.shape()));
     }
     let be = pred.backend();
     let per = be.pointwise_loss(kind, p.storage(), t.storage())?;
-    let n = p.numel();
     let (value, shape) = match reduction {
         Reduction::None => (per, p.shape().to_vec()),
         Reduction::Sum | Reduction::Mean => {
@@ -102,22 +116,32 @@ fn pointwise<'t, B: Backend>(kind: LossKind, pred: Var<'t, B>, target: Var<'t, B
     )
 }
 
-/// Mean squared error, mean over all elements of (p − t)².
+fn empty_batch(op: &'static str, shape: &[usize]) -> Error {
+    Error::invalid(
+        op,
+        format!("the batch is empty (shape {shape:?}): a mean over no samples is undefined; skip empty batches"),
+    )
+}
+
+/// Mean squared error, mean over all elements of (p − t)²: the alias of
+/// `pred.mse(target, Reduction::Mean)` ([`Var::mse`]).
 pub fn mse<'t, B: Backend>(pred: Var<'t, B>, target: Var<'t, B>) -> Result<Var<'t, B>> {
     pointwise(LossKind::SquaredError, pred, target, Reduction::Mean)
 }
 
 /// Binary cross-entropy on probabilities p ∈ (0, 1); ln p is floored at −100 as in PyTorch.
+/// The alias of [`Var::bce`].
 pub fn bce<'t, B: Backend>(p: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::BceProb, p, target, reduction)
 }
 
-/// Binary cross-entropy on logits x (p = σ(x)), stable for any x.
+/// Binary cross-entropy on logits x (p = σ(x)), stable for any x. The alias of
+/// [`Var::bce_with_logits`].
 pub fn bce_with_logits<'t, B: Backend>(x: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::BceLogits, x, target, reduction)
 }
 
-/// Squared error with a chosen reduction.
+/// Squared error with a chosen reduction: the alias of [`Var::mse`].
 pub fn squared_error<'t, B: Backend>(pred: Var<'t, B>, target: Var<'t, B>, reduction: Reduction) -> Result<Var<'t, B>> {
     pointwise(LossKind::SquaredError, pred, target, reduction)
 }
@@ -136,6 +160,9 @@ pub fn cross_entropy<'t, B: Backend>(logits: Var<'t, B>, labels: &[usize]) -> Re
         ));
     }
     let (n, c) = (s[0], s[1]);
+    if n == 0 {
+        return Err(empty_batch("cross_entropy", &s));
+    }
     let mut onehot = vec![0.0; n * c];
     for (i, &l) in labels.iter().enumerate() {
         if l >= c {
@@ -162,5 +189,33 @@ pub fn cross_entropy_soft<'t, B: Backend>(logits: Var<'t, B>, target: Var<'t, B>
         ));
     }
     let n = sl[0];
+    if n == 0 {
+        return Err(empty_batch("cross_entropy", &sl));
+    }
     logits.log_softmax()?.mul(target)?.sum()?.mul_scalar(-1.0 / n as f64)
+}
+
+/// The losses as methods of the prediction (`pred.mse(target, Reduction::Mean)?`); the free
+/// functions above are their aliases.
+impl<'t, B: Backend> Var<'t, B> {
+    /// Squared error (p − t)², reduced by `reduction` (`Mean` is PyTorch's `MSELoss()`).
+    pub fn mse(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::SquaredError, self, target, reduction)
+    }
+    /// Binary cross-entropy of probabilities `self` against `target` (see [`bce`]).
+    pub fn bce(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::BceProb, self, target, reduction)
+    }
+    /// Binary cross-entropy of logits `self` against `target` (see [`bce_with_logits`]).
+    pub fn bce_with_logits(self, target: Self, reduction: Reduction) -> Result<Self> {
+        pointwise(LossKind::BceLogits, self, target, reduction)
+    }
+    /// Cross-entropy of logits [N, C] against class indices, mean over N (see [`cross_entropy`]).
+    pub fn cross_entropy(self, labels: &[usize]) -> Result<Self> {
+        cross_entropy(self, labels)
+    }
+    /// Cross-entropy of logits [N, C] against target distributions (see [`cross_entropy_soft`]).
+    pub fn cross_entropy_soft(self, target: Self) -> Result<Self> {
+        cross_entropy_soft(self, target)
+    }
 }

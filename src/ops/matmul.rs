@@ -70,6 +70,8 @@ pub fn matmul_t<'t, B: Backend>(a: Var<'t, B>, b: Var<'t, B>, trans_a: bool, tra
     if ka != kb {
         return Err(Error::shape("matmul", &sa, &sb, format!("inner dimensions differ ({ka} vs {kb})")));
     }
+    // [m, 0]·[0, n] holds no elements but makes m·n of them: the count must exist.
+    crate::tensor::checked_numel("matmul", &[m, n])?;
     let d = MatmulDims {
         m,
         k: ka,

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod dropout;
 pub mod gmm_nll;
 pub mod linear;
+pub mod logsumexp;
 pub mod loss;
 pub mod matmul;
 pub mod reduce;
@@ -26,12 +27,15 @@ pub mod conv2d;
 pub mod conv_transpose2d;
 pub mod groupnorm;
 mod image_cases;
+pub mod pad;
 pub mod pool2d;
 pub mod upsample;
 
+pub use crate::backend::SigmaParam;
 pub use broadcast::broadcast_maps;
 pub use gmm_nll::GmmOptions;
 pub use loss::Reduction;
 
 pub use conv2d::{Conv2dOptions, PadMode, Padding};
 pub use conv_transpose2d::ConvTranspose2dOptions;
+pub use pad::PadFill;

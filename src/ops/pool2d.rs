@@ -117,6 +117,14 @@ impl<'t, B: Backend> Var<'t, B> {
     pub fn avgpool2d(self, k: usize, stride: usize) -> Result<Self> {
         avgpool2d(self, (k, k), stride)
     }
+    /// Max pooling with a kh×kw window, as the free [`maxpool2d`].
+    pub fn maxpool2d_window(self, kernel: (usize, usize), stride: usize) -> Result<Self> {
+        maxpool2d(self, kernel, stride)
+    }
+    /// Average pooling with a kh×kw window, as the free [`avgpool2d`].
+    pub fn avgpool2d_window(self, kernel: (usize, usize), stride: usize) -> Result<Self> {
+        avgpool2d(self, kernel, stride)
+    }
     pub fn global_avg_pool2d(self) -> Result<Self> {
         global_avg_pool2d(self)
     }

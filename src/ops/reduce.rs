@@ -32,34 +32,40 @@ impl<B: Backend> BackwardRule<B> for SumAxis {
     }
 }
 
-fn reduce<'t, B: Backend>(x: Var<'t, B>, axis: Option<usize>, keepdim: bool, mean: bool) -> Result<Var<'t, B>> {
-    let s = x.shape();
-    let name = if mean { "mean" } else { "sum" };
-    let (dims, out_shape) = match axis {
-        None => (
+/// `x`'s shape viewed as [outer, n, inner] around `axis` (everything when `None`), and the
+/// shape of the reduction's output: the axis removed, or kept as size 1 with `keepdim`.
+pub(crate) fn axis_dims(name: &'static str, s: &[usize], axis: Option<usize>, keepdim: bool) -> Result<(AxisDims, Vec<usize>)> {
+    match axis {
+        None => Ok((
             AxisDims {
                 outer: 1,
                 n: s.iter().product(),
                 inner: 1,
             },
             vec![1; if keepdim { s.len() } else { 0 }],
-        ),
+        )),
         Some(a) if a < s.len() => {
             let dims = AxisDims {
                 outer: s[..a].iter().product(),
                 n: s[a],
                 inner: s[a + 1..].iter().product(),
             };
-            let mut o = s.clone();
+            let mut o = s.to_vec();
             if keepdim {
                 o[a] = 1;
             } else {
                 o.remove(a);
             }
-            (dims, o)
+            Ok((dims, o))
         }
-        Some(a) => return Err(Error::invalid(name, format!("axis {a} out of range for shape {s:?}"))),
-    };
+        Some(a) => Err(Error::invalid(name, format!("axis {a} out of range for shape {s:?}"))),
+    }
+}
+
+fn reduce<'t, B: Backend>(x: Var<'t, B>, axis: Option<usize>, keepdim: bool, mean: bool) -> Result<Var<'t, B>> {
+    let s = x.shape();
+    let name = if mean { "mean" } else { "sum" };
+    let (dims, out_shape) = axis_dims(name, &s, axis, keepdim)?;
     if mean && dims.n == 0 {
         return Err(Error::invalid(name, format!("mean over an empty axis of shape {s:?}")));
     }

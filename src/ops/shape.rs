@@ -4,7 +4,7 @@
 use crate::autodiff::{BackwardCtx, BackwardRule, Var};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::tensor::{numel, Tensor};
+use crate::tensor::{checked_numel, Tensor};
 
 struct Reshape;
 
@@ -119,7 +119,7 @@ impl<'t, B: Backend> Var<'t, B> {
     /// The same elements under another shape.
     pub fn reshape(self, shape: &[usize]) -> Result<Self> {
         let t = self.value();
-        if numel(shape) != t.numel() {
+        if checked_numel("reshape", shape)? != t.numel() {
             return Err(Error::shape("reshape", t.shape(), shape, "element counts differ"));
         }
         self.tape.record(Reshape, &[self], t.reshape(shape)?)

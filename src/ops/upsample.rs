@@ -36,6 +36,16 @@ pub fn upsample_nearest<'t, B: Backend>(x: Var<'t, B>, factor: usize) -> Result<
             format!("factor must be at least 1 (input {s:?})"),
         ));
     }
+    // f·H, f·W and the element count, checked: a wrapping product would allocate a small
+    // buffer for a huge shape.
+    let (Some(ho), Some(wo)) = (s[2].checked_mul(factor), s[3].checked_mul(factor)) else {
+        return Err(Error::invalid(
+            "upsample_nearest",
+            format!("factor {factor} makes the image of {s:?} larger than any memory"),
+        ));
+    };
+    let shape = vec![s[0], s[1], ho, wo];
+    crate::tensor::checked_numel("upsample_nearest", &shape)?;
     let geom = UpsampleGeom {
         n: s[0],
         c: s[1],
@@ -44,7 +54,6 @@ pub fn upsample_nearest<'t, B: Backend>(x: Var<'t, B>, factor: usize) -> Result<
         factor,
     };
     let y = x.backend().upsample_nearest_forward(x.value().storage(), geom)?;
-    let shape = vec![s[0], s[1], s[2] * factor, s[3] * factor];
     x.tape.record(Upsample { geom }, &[x], Tensor::from_storage(y, shape))
 }
 

@@ -1,9 +1,11 @@
-//! softmax, log_softmax, SiLU, the mixture NLL and both BCEs: forward values and gradients.
+//! softmax, log_softmax, SiLU, logsumexp, pad, the mixture NLL and both BCEs: forward values and
+//! gradients.
 
 use super::{assert_close, assert_close_to, load, tensor};
 use cosmograd::backend::SigmaParam;
 use cosmograd::ops::gmm_nll::gmm_nll;
 use cosmograd::ops::loss::{bce, bce_with_logits};
+use cosmograd::ops::PadFill;
 use cosmograd::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -29,6 +31,20 @@ fn gmm_options(case: &Value) -> GmmOptions {
     }
 }
 
+fn pads(case: &Value) -> Vec<(usize, usize)> {
+    let pair = |p: &Value| (p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize);
+    case["pads"].as_array().unwrap().iter().map(pair).collect()
+}
+
+fn fill(case: &Value) -> PadFill {
+    match case["fill"].as_str().unwrap() {
+        "zeros" => PadFill::Zeros,
+        "reflect" => PadFill::Reflect,
+        "circular" => PadFill::Circular,
+        f => panic!("unknown fill {f}"),
+    }
+}
+
 /// Runs one case: the op's output, and the gradients of E = Σ w ⊙ output.
 fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
     let tape = Tape::new(Cpu::<f64>::default());
@@ -49,6 +65,8 @@ fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
         "softmax" => vars["x"].softmax(),
         "log_softmax" => vars["x"].log_softmax(),
         "silu" => vars["x"].silu(),
+        "logsumexp" => vars["x"].logsumexp(case["axis"].as_u64().unwrap() as usize, case["keepdim"].as_bool().unwrap()),
+        "pad" => vars["x"].pad(&pads(case), fill(case)),
         "gmm_nll" => gmm_nll(vars["logits"], vars["means"], vars["raw_sigma"], vars["target"], gmm_options(case)),
         "bce" => bce(vars["p"], vars["t"], reduction(case)),
         "bce_with_logits" => bce_with_logits(vars["x"], vars["t"], reduction(case)),
@@ -70,7 +88,18 @@ fn run(case: &Value) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
 fn core_ops_match_pytorch_in_f64() {
     let cases = load("core_ops.json");
     assert!(cases.len() >= 16, "the golden file lost cases");
-    for case in &cases {
+    check(&cases);
+}
+
+#[test]
+fn logsumexp_and_pad_match_pytorch_in_f64() {
+    let cases = load("logsumexp_pad.json");
+    assert!(cases.len() >= 11, "the golden file lost cases");
+    check(&cases);
+}
+
+fn check(cases: &[Value]) {
+    for case in cases {
         let name = case["name"].as_str().unwrap();
         let (out, grads) = run(case);
         assert_close(&format!("{name}: output"), &out, &tensor(&case["output"]).1);

@@ -174,15 +174,19 @@ def optim_cases():
     return cases
 
 
+def write(fname, cases, generator="tests/golden/make_golden_core.py"):
+    doc = {"generator": generator, "torch": torch.__version__, "cases": cases}
+    # One case per line: small diffs when a case changes, no megabyte of indentation.
+    body = ",\n".join(json.dumps(c) for c in doc.pop("cases"))
+    head = json.dumps(doc)[:-1]
+    with open(os.path.join(HERE, fname), "w") as f:
+        f.write(f'{head}, "cases": [\n{body}\n]}}\n')
+    print(f"wrote {fname}: {len(cases)} cases")
+
+
 def main():
     for fname, cases in [("core_ops.json", core_cases()), ("optim.json", optim_cases())]:
-        doc = {"generator": "tests/golden/make_golden_core.py", "torch": torch.__version__, "cases": cases}
-        # One case per line: small diffs when a case changes, no megabyte of indentation.
-        body = ",\n".join(json.dumps(c) for c in doc.pop("cases"))
-        head = json.dumps(doc)[:-1]
-        with open(os.path.join(HERE, fname), "w") as f:
-            f.write(f'{head}, "cases": [\n{body}\n]}}\n')
-        print(f"wrote {fname}: {len(cases)} cases")
+        write(fname, cases)
 
 
 if __name__ == "__main__":

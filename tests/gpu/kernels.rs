@@ -69,6 +69,88 @@ fn unary_maps_and_derivatives() {
 }
 
 #[test]
+fn nan_propagates_through_every_map_and_derivative_as_on_the_cpu() {
+    let Some((cpu, gpu)) = backends("nan_propagates_through_every_map_and_derivative_as_on_the_cpu") else {
+        return;
+    };
+    let ops = [
+        UnaryOp::Neg,
+        UnaryOp::Exp,
+        UnaryOp::Log,
+        UnaryOp::Sqrt,
+        UnaryOp::Powf(2.5),
+        UnaryOp::Relu,
+        UnaryOp::LeakyRelu(0.2),
+        UnaryOp::Sigmoid,
+        UnaryOp::Tanh,
+        UnaryOp::Softplus,
+        UnaryOp::AddScalar(0.7),
+        UnaryOp::MulScalar(-1.3),
+        UnaryOp::Square,
+        UnaryOp::Abs,
+    ];
+    let x = [0.5, f64::NAN, 2.0];
+    let g = [1.0, 1.0, 1.0];
+    for op in ops {
+        let (xc, xg) = (cpu.from_f64(&x).unwrap(), gpu.from_f64(&x).unwrap());
+        let (gc, gg) = (cpu.from_f64(&g).unwrap(), gpu.from_f64(&g).unwrap());
+        let (yc, yg) = (cpu.unary(op, &xc).unwrap(), gpu.unary(op, &xg).unwrap());
+        let (vc, vg) = (cpu.to_f64(&yc).unwrap(), gpu.to_f64(&yg).unwrap());
+        assert!(vc[1].is_nan() && vg[1].is_nan(), "{op:?}(NaN): cpu {} gpu {}", vc[1], vg[1]);
+        let dc = cpu.to_f64(&cpu.unary_backward(op, &xc, &yc, &gc).unwrap()).unwrap();
+        let dg = gpu.to_f64(&gpu.unary_backward(op, &xg, &yg, &gg).unwrap()).unwrap();
+        assert_eq!(dc[1].is_nan(), dg[1].is_nan(), "{op:?}'(NaN): cpu {} gpu {}", dc[1], dg[1]);
+    }
+    // BCE's ln floor keeps NaN.
+    let (p, t) = ([f64::NAN, 0.5], [1.0, 0.0]);
+    let lc = cpu
+        .pointwise_loss(LossKind::BceProb, &cpu.from_f64(&p).unwrap(), &cpu.from_f64(&t).unwrap())
+        .unwrap();
+    let lg = gpu
+        .pointwise_loss(LossKind::BceProb, &gpu.from_f64(&p).unwrap(), &gpu.from_f64(&t).unwrap())
+        .unwrap();
+    assert!(cpu.to_f64(&lc).unwrap()[0].is_nan() && gpu.to_f64(&lg).unwrap()[0].is_nan());
+}
+
+#[test]
+fn logsumexp_along_every_axis_with_extreme_rows() {
+    let Some((cpu, gpu)) = backends("logsumexp_along_every_axis_with_extreme_rows") else {
+        return;
+    };
+    // Rows near ±1000 (no overflow, no ln 0), an all −∞ row (−∞), a +∞ row (+∞), a NaN row.
+    let mut x: Vec<f64> = (0..4 * 5 * 3).map(|i| ((i * 37 % 17) as f64 - 8.0) * 0.7).collect();
+    x[..5].copy_from_slice(&[1000.0, 1001.0, 999.5, 1000.0, 990.0]);
+    x[5..10].copy_from_slice(&[-1000.0, -1001.0, -999.5, -1000.0, -1e4]);
+    x[10..15].fill(f64::NEG_INFINITY);
+    x[15..20].copy_from_slice(&[0.0, f64::INFINITY, 1.0, 2.0, 3.0]);
+    x[20..25].copy_from_slice(&[0.0, f64::NAN, 1.0, 2.0, 3.0]);
+    for d in [
+        AxisDims { outer: 12, n: 5, inner: 1 },
+        AxisDims { outer: 4, n: 5, inner: 3 },
+        AxisDims { outer: 1, n: 60, inner: 1 },
+        AxisDims { outer: 1, n: 4, inner: 15 },
+    ] {
+        let c = cpu.to_f64(&cpu.logsumexp_axis(&cpu.from_f64(&x).unwrap(), d).unwrap()).unwrap();
+        let g = gpu.to_f64(&gpu.logsumexp_axis(&gpu.from_f64(&x).unwrap(), d).unwrap()).unwrap();
+        assert_eq!(c.len(), g.len());
+        for (i, (a, b)) in c.iter().zip(&g).enumerate() {
+            let same = if a.is_finite() {
+                (a - b).abs() <= 1e-5 * (1.0 + a.abs())
+            } else {
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+            };
+            assert!(same, "logsumexp {d:?}[{i}]: cpu {a} vs gpu {b}");
+        }
+        if d.inner == 1 && d.n == 5 {
+            let want = 1001.0 + (1.0f64 + 2.0 * (-1.0f64).exp() + (-1.5f64).exp() + (-11.0f64).exp()).ln();
+            assert!((c[0] - want).abs() < 1e-12, "{} vs {want}", c[0]);
+            assert_eq!((c[2], c[3]), (f64::NEG_INFINITY, f64::INFINITY));
+            assert!(c[4].is_nan());
+        }
+    }
+}
+
+#[test]
 fn binary_ops_with_every_broadcast() {
     let Some((cpu, gpu)) = backends("binary_ops_with_every_broadcast") else {
         return;

@@ -262,3 +262,252 @@ fn optimiser_state_must_exist_and_be_of_the_same_kind() {
     extra.insert("format".to_string(), "mine".to_string());
     expect_err(checkpoint::save(&without, &store, None, &extra), &["reserved"]);
 }
+
+// ---- strict loads: every tensor used, values that fit, finite unless asked ----
+
+type Entry = (String, Dtype, Vec<usize>, Vec<u8>);
+
+/// Rewrites a checkpoint file with its tensors and metadata edited by `f` (as a damaged or
+/// hand-edited file would be).
+fn rewrite(path: &std::path::Path, f: impl FnOnce(&mut Vec<Entry>, &mut std::collections::HashMap<String, String>)) {
+    let bytes = std::fs::read(path).unwrap();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let mut entries: Vec<Entry> = st
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.dtype(), v.shape().to_vec(), v.data().to_vec()))
+        .collect();
+    let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    f(&mut entries, &mut meta);
+    let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = entries
+        .iter()
+        .map(|(k, d, s, b)| (k.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()))
+        .collect();
+    std::fs::write(path, safetensors::serialize(views, Some(meta)).unwrap()).unwrap();
+}
+
+fn fresh_with_buffer<Bk: Backend>(be: Bk) -> ParamStore<Bk> {
+    let mut s = store_wb(be.clone(), &[0.0; 6], &[0.0; 3]);
+    s.add_buffer("running_mean", Tensor::zeros(&be, &[2]).unwrap()).unwrap();
+    s
+}
+
+#[test]
+fn an_f64_value_that_does_not_fit_f32_names_the_tensor() {
+    let dir = tmpdir("f64fit");
+    let path = dir.join("m.safetensors");
+    let b64 = Cpu::<f64>::default();
+    for (w0, how) in [(1e300, "overflows"), (1e-300, "underflows")] {
+        let mut w = W;
+        w[4] = w0;
+        checkpoint::save(&path, &store_wb(b64, &w, &B), None, &BTreeMap::new()).unwrap();
+        let mut s32 = store_wb(Cpu::<f32>::default(), &[0.0; 6], &[0.0; 3]);
+        let msg = expect_err(
+            checkpoint::load(&path, &mut s32, None),
+            &["parameter `w`", how, "element 4", "Cpu<f64>"],
+        );
+        assert!(!msg.contains("parameter `b`"), "{msg}");
+        assert_eq!(values(&s32, "w"), vec![0.0; 6], "a failed load changes nothing");
+    }
+    // Ordinary f64 values load into f32, rounded to the nearest f32.
+    checkpoint::save(&path, &store_wb(b64, &W, &B), None, &BTreeMap::new()).unwrap();
+    let mut s32 = store_wb(Cpu::<f32>::default(), &[0.0; 6], &[0.0; 3]);
+    checkpoint::load(&path, &mut s32, None).unwrap();
+    assert_eq!(values(&s32, "w")[1], -0.2f32 as f64);
+}
+
+#[test]
+fn non_finite_values_are_refused_unless_asked_for() {
+    let be = Cpu::<f32>::default();
+    let dir = tmpdir("nonfinite");
+    let path = dir.join("m.safetensors");
+    let mut b = B;
+    b[2] = f64::NAN;
+    checkpoint::save(&path, &store_wb(be, &W, &b), None, &BTreeMap::new()).unwrap();
+    let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    expect_err(
+        checkpoint::load(&path, &mut s, None),
+        &["parameter `b`", "non-finite", "element 2", "allow_non_finite"],
+    );
+    assert_eq!(values(&s, "w"), vec![0.0; 6]);
+    let opts = checkpoint::LoadOptions { allow_non_finite: true };
+    checkpoint::load_with(&path, &mut s, None, opts).unwrap();
+    assert!(values(&s, "b")[2].is_nan());
+}
+
+#[test]
+fn moment_tensors_not_in_param_steps_are_an_error_not_dropped() {
+    let (_dir, path, ..) = saved_trained("dropped");
+    // The metadata forgets `w`: loading would restart Adam's bias correction for it at step 1.
+    rewrite(&path, |_, meta| {
+        meta.insert("optim.param_steps".into(), r#"{"b":3}"#.into());
+    });
+    let be = Cpu::<f32>::default();
+    let msg = expect_err(
+        checkpoint::load(&path, &mut fresh_with_buffer(be), Some(&mut Adam::new(0.01))),
+        &["optim/w/", "optim.param_steps"],
+    );
+    assert!(msg.contains("drop"), "{msg}");
+    // Also when only the parameters are loaded: the file is inconsistent either way.
+    expect_err(checkpoint::load(&path, &mut fresh_with_buffer(be), None), &["optim/w/"]);
+}
+
+#[test]
+fn stray_optimiser_tensors_are_an_error() {
+    let be = Cpu::<f32>::default();
+    // A file without optimiser state that holds an optimiser tensor anyway.
+    let (_dir, path) = saved_plain("stray");
+    rewrite(&path, |t, _| {
+        t.push(("optim/w/m".into(), Dtype::F32, vec![2, 3], vec![0; 24]));
+    });
+    let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    expect_err(checkpoint::load(&path, &mut s, None), &["`optim/w/m`"]);
+    // A slot Adam does not have.
+    let (_dir, path, ..) = saved_trained("stray-slot");
+    rewrite(&path, |t, _| {
+        t.push(("optim/w/velocity".into(), Dtype::F32, vec![2, 3], vec![0; 24]));
+    });
+    expect_err(
+        checkpoint::load(&path, &mut fresh_with_buffer(be), Some(&mut Adam::new(0.01))),
+        &["`optim/w/velocity`"],
+    );
+    // A per-parameter step larger than the optimiser's step count.
+    let (_dir, path, ..) = saved_trained("bad-steps");
+    rewrite(&path, |_, meta| {
+        meta.insert("optim.param_steps".into(), r#"{"b":3,"w":9}"#.into());
+    });
+    expect_err(
+        checkpoint::load(&path, &mut fresh_with_buffer(be), Some(&mut Adam::new(0.01))),
+        &["`w` had 9 updates in 3 steps"],
+    );
+}
+
+#[test]
+fn optimiser_settings_are_json_readable_without_cosmograd() {
+    let be = Cpu::<f32>::default();
+    let dir = tmpdir("optimjson");
+    let path = dir.join("m.safetensors");
+    let store = store_wb(be, &W, &B);
+    let opt = Sgd::momentum(0.05, 0.9).with_clip(2.5);
+    checkpoint::save(&path, &store, Some(&opt), &BTreeMap::new()).unwrap();
+    let info = checkpoint::inspect(&path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&info.metadata["optim.config"]).expect("optim.config is JSON");
+    assert_eq!(json["kind"], "sgd");
+    assert_eq!(json["momentum"], 0.9);
+    assert_eq!(json["nesterov"], false);
+    assert_eq!(json["max_grad_norm"], 2.5);
+    assert_eq!(json["schedule"], serde_json::json!({ "type": "constant", "lr": 0.05 }));
+    assert_eq!(info.optim_config(), Some(json));
+    let adam = cosmograd::nn::Adam::<Cpu<f32>>::adamw(1e-3, 0.01);
+    let cfg = adam.config();
+    assert_eq!(
+        (cfg["kind"].as_str(), cfg["decoupled"].as_bool(), cfg["beta2"].as_f64()),
+        (Some("adamw"), Some(true), Some(0.999))
+    );
+}
+
+#[test]
+fn a_model_can_record_its_architecture_as_json() {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Arch {
+        input_size: usize,
+        components: usize,
+    }
+    let be = Cpu::<f32>::default();
+    let dir = tmpdir("arch");
+    let path = dir.join("m.safetensors");
+    let arch = Arch {
+        input_size: 64,
+        components: 3,
+    };
+    let mut meta = checkpoint::model_metadata("tiny_mdn", &arch).unwrap();
+    meta.insert("epoch".into(), "4".into());
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &meta).unwrap();
+    let info = checkpoint::inspect(&path).unwrap();
+    assert_eq!(info.model_kind(), Some("tiny_mdn"));
+    assert_eq!(info.model_config::<Arch>().unwrap(), Some(arch));
+    assert_eq!(info.metadata["epoch"], "4");
+    // Options of another model do not parse silently.
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Other {
+        depth: usize,
+    }
+    assert!(info.model_config::<Other>().is_err());
+    // model.config must be JSON.
+    let mut bad = BTreeMap::new();
+    bad.insert("model.config".to_string(), "input_size=64".to_string());
+    expect_err(checkpoint::save(&path, &store_wb(be, &W, &B), None, &bad), &["must be JSON"]);
+}
+
+// ---- paths: directories, stale temporary files, permissions, symbolic links ----
+
+#[test]
+fn a_directory_is_named_as_one() {
+    let be = Cpu::<f32>::default();
+    let (dir, _path) = saved_plain("dirpath");
+    let mut s = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    let msg = expect_err(checkpoint::load(&dir, &mut s, None), &["is a directory"]);
+    assert!(msg.contains("m.safetensors"), "suggests the file inside: {msg}");
+    expect_err(checkpoint::save(&dir, &s, None, &BTreeMap::new()), &["is a directory"]);
+}
+
+/// The pid of a process that has exited.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn the_next_save_removes_the_temporary_files_of_killed_saves() {
+    let be = Cpu::<f32>::default();
+    let (dir, path) = saved_plain("stale");
+    // What a save killed between writing and renaming leaves behind, and one of a save that
+    // is still running (a live process).
+    let stale = dir.join(format!(".m.safetensors.cosmograd-tmp.{}.0", dead_pid()));
+    let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    let live = dir.join(format!(".m.safetensors.cosmograd-tmp.{}.0", sleeper.id()));
+    let other_target = dir.join(format!(".other.safetensors.cosmograd-tmp.{}.0", dead_pid()));
+    for f in [&stale, &live, &other_target] {
+        std::fs::write(f, vec![0u8; 4096]).unwrap();
+    }
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(!stale.exists(), "the stale temporary file was not removed");
+    assert!(live.exists(), "the file of a running save must be left alone");
+    assert!(
+        other_target.exists(),
+        "temporary files of other targets are not this save's business"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_keeps_the_target_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let be = Cpu::<f32>::default();
+    let (_dir, path) = saved_plain("perm");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    checkpoint::save(&path, &store_wb(be, &W, &B), None, &BTreeMap::new()).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symbolic_link_replaces_its_target() {
+    let be = Cpu::<f32>::default();
+    let (dir, real) = saved_plain("symlink");
+    let link = dir.join("latest.safetensors");
+    std::os::unix::fs::symlink("m.safetensors", &link).unwrap();
+    checkpoint::save(&link, &store_wb(be, &[7.0; 6], &B), None, &BTreeMap::new()).unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let mut back = store_wb(be, &[0.0; 6], &[0.0; 3]);
+    checkpoint::load(&real, &mut back, None).unwrap();
+    assert_eq!(values(&back, "w"), vec![7.0; 6]);
+}

@@ -21,7 +21,7 @@ fn initialisers_have_the_standard_deviation_of_their_formula() {
         (Init::HeUniform, (2.0 / fi).sqrt()),
         (Init::XavierUniform, (2.0 / (fi + fo)).sqrt()),
         (Init::XavierNormal, (2.0 / (fi + fo)).sqrt()),
-        (Init::LecunUniform, (1.0 / (3.0 * fi)).sqrt()),
+        (Init::TorchDefault, (1.0 / (3.0 * fi)).sqrt()),
         (Init::Normal { std: 0.02 }, 0.02),
     ];
     for (init, want) in cases {
@@ -39,7 +39,7 @@ fn initialisers_have_the_standard_deviation_of_their_formula() {
 
 #[test]
 fn fan_in_override_is_used_for_biases() {
-    let x = Init::LecunUniform.sample(&[10_000], Some(4), 5);
+    let x = Init::TorchDefault.sample(&[10_000], Some(4), 5);
     assert!(x.iter().all(|v| v.abs() <= 0.5) && x.iter().any(|v| v.abs() > 0.45));
 }
 

@@ -9,6 +9,7 @@ The Rust tests do not need Python; this is the cross-check that the files are or
 safetensors: every tensor f32 (or f64) little-endian, keys param/…, buffer/…, optim/…/….
 """
 
+import json
 import sys
 
 from safetensors import safe_open
@@ -29,6 +30,10 @@ def main(path):
         print(f"{key:40s} {str(t.dtype):14s} {list(t.shape)}")
     for k in sorted(meta):
         print(f"meta {k} = {meta[k]}")
+    # Settings are JSON, readable without cosmograd.
+    for k in ("optim.config", "model.config", "optim.param_steps"):
+        if k in meta:
+            json.loads(meta[k])
     params = [k for k in tensors if k.startswith("param/")]
     for p in params:
         name = p[len("param/"):]

@@ -49,6 +49,7 @@ gradcheck_tests!(
     mean,
     softmax,
     log_softmax,
+    logsumexp,
     mse,
     bce,
     bce_with_logits,
@@ -64,6 +65,7 @@ gradcheck_tests!(
     avgpool2d,
     global_avg_pool2d,
     upsample_nearest,
+    pad,
     batchnorm,
     groupnorm,
 );

@@ -15,7 +15,17 @@ pub(crate) fn apply<E: Element>(op: UnaryOp, x: E) -> E {
         UnaryOp::Log => x.ln(),
         UnaryOp::Sqrt => x.sqrt(),
         UnaryOp::Powf(p) => x.powf(E::of(p)),
-        UnaryOp::Relu => x.max(E::zero()),
+        // Not `x.max(0)`: Float::max returns the other operand for NaN, and a NaN turned into
+        // 0 hides the fault from the guard. `x < 0` is false for NaN, so NaN passes through
+        // (as in PyTorch and in max pooling).
+        UnaryOp::Relu => {
+            if x < E::zero() {
+                E::zero()
+            } else {
+                x
+            }
+        }
+        // αx for NaN is NaN.
         UnaryOp::LeakyRelu(a) => {
             if x > E::zero() {
                 x
@@ -26,6 +36,7 @@ pub(crate) fn apply<E: Element>(op: UnaryOp, x: E) -> E {
         UnaryOp::Sigmoid => one / (one + (-x).exp()),
         UnaryOp::Tanh => x.tanh(),
         // ln(1 + eˣ) = max(x, 0) + ln(1 + e^{−|x|}): no overflow for large x.
+        // (The second term is NaN for NaN x, whatever `max` does with it.)
         UnaryOp::Softplus => x.max(E::zero()) + (-x.abs()).exp().ln_1p(),
         // x / (1 + e^{−x}) = x·σ(x): for x → −∞ the denominator overflows to ∞ and the value
         // is −0, never ∞·0; NaN stays NaN.
@@ -38,6 +49,10 @@ pub(crate) fn apply<E: Element>(op: UnaryOp, x: E) -> E {
 }
 
 /// f'(x), given x and y = f(x); each function uses whichever of the two is cheaper.
+///
+/// f'(NaN) is NaN for every function that is not affine, so a NaN that reaches an activation
+/// also shows in the gradient; a comparison such as `x > 0` is false for NaN and would
+/// otherwise silently pick one branch.
 #[inline(always)]
 pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
     let one = E::one();
@@ -51,6 +66,8 @@ pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
         UnaryOp::Relu => {
             if x > zero {
                 one
+            } else if x.is_nan() {
+                x
             } else {
                 zero
             }
@@ -58,6 +75,8 @@ pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
         UnaryOp::LeakyRelu(a) => {
             if x > zero {
                 one
+            } else if x.is_nan() {
+                x
             } else {
                 E::of(a)
             }
@@ -74,12 +93,14 @@ pub(crate) fn derivative<E: Element>(op: UnaryOp, x: E, y: E) -> E {
         UnaryOp::AddScalar(_) => one,
         UnaryOp::MulScalar(c) => E::of(c),
         UnaryOp::Square => E::of(2.0) * x,
-        // sign(x), 0 at 0 like PyTorch (Float::signum would give ±1 at ±0).
+        // sign(x), 0 at 0 like PyTorch (Float::signum would give ±1 at ±0), NaN at NaN.
         UnaryOp::Abs => {
             if x > zero {
                 one
             } else if x < zero {
                 -one
+            } else if x.is_nan() {
+                x
             } else {
                 zero
             }

@@ -162,6 +162,9 @@ impl<E: Element> Backend for Cpu<E> {
     fn sum_axis(&self, x: &Storage<E>, d: AxisDims) -> Result<Storage<E>> {
         Ok(Arc::new(reduce::sum_axis(x, d)))
     }
+    fn logsumexp_axis(&self, x: &Storage<E>, d: AxisDims) -> Result<Storage<E>> {
+        Ok(Arc::new(reduce::logsumexp_axis(x, d)))
+    }
     fn expand_axis(&self, g: &Storage<E>, d: AxisDims) -> Result<Storage<E>> {
         Ok(Arc::new(reduce::expand_axis(g, d)))
     }

@@ -32,6 +32,28 @@ pub(crate) fn sum_axis<E: Element>(x: &[E], d: AxisDims) -> Vec<E> {
     out
 }
 
+/// x [outer, n, inner] → m + ln Σ_j exp(x_j − m) with m = max_j x_j → [outer, inner], in f64.
+/// m = ±∞ is returned as is (all −∞: ln 0; any +∞: +∞), where x − m would be NaN; a NaN
+/// anywhere in the row makes the result NaN (the comparison skips it, the sum does not).
+pub(crate) fn logsumexp_axis<E: Element>(x: &[E], d: AxisDims) -> Vec<E> {
+    let AxisDims { outer, n, inner } = d;
+    let one = |i: usize| -> E {
+        let (o, k) = (i / inner, i % inner);
+        let at = |j: usize| x[(o * n + j) * inner + k].f64();
+        let m = (0..n).map(at).fold(f64::NEG_INFINITY, f64::max);
+        if m.is_infinite() {
+            return E::of(if (0..n).any(|j| at(j).is_nan()) { f64::NAN } else { m });
+        }
+        E::of(m + (0..n).map(|j| (at(j) - m).exp()).sum::<f64>().ln())
+    };
+    let total = outer * inner;
+    if x.len() >= PAR_MIN {
+        (0..total).into_par_iter().map(one).collect()
+    } else {
+        (0..total).map(one).collect()
+    }
+}
+
 /// g [outer, inner] → [outer, n, inner], copying along the middle axis.
 pub(crate) fn expand_axis<E: Element>(g: &[E], d: AxisDims) -> Vec<E> {
     let AxisDims { outer, n, inner } = d;

@@ -241,6 +241,9 @@ impl Backend for Gpu {
     fn sum_axis(&self, x: &GpuStorage, d: AxisDims) -> Result<GpuStorage> {
         reduce::sum_axis(self, x, d)
     }
+    fn logsumexp_axis(&self, x: &GpuStorage, d: AxisDims) -> Result<GpuStorage> {
+        reduce::logsumexp_axis(self, x, d)
+    }
     fn expand_axis(&self, g: &GpuStorage, d: AxisDims) -> Result<GpuStorage> {
         reduce::expand_axis(self, g, d)
     }

@@ -156,6 +156,14 @@ pub(super) fn sum_axis(gpu: &Gpu, x: &GpuStorage, d: AxisDims) -> Result<GpuStor
     Ok(out)
 }
 
+pub(super) fn logsumexp_axis(gpu: &Gpu, x: &GpuStorage, d: AxisDims) -> Result<GpuStorage> {
+    let total = d.outer * d.inner;
+    let out = gpu.alloc("logsumexp_axis", total)?;
+    let p = params(d.outer, d.n, d.inner.max(1), total, 0, 0, 1, 0, 0)?;
+    gpu.run(&SHADER, "logsumexp_axis", &p, &[x], &[&out], Groups::Threads(total))?;
+    Ok(out)
+}
+
 pub(super) fn expand_axis(gpu: &Gpu, g: &GpuStorage, d: AxisDims) -> Result<GpuStorage> {
     let total = d.outer * d.n * d.inner;
     let out = gpu.alloc("expand_axis", total)?;

@@ -3,8 +3,11 @@ use crate::backend::{AdamStep, Backend};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
+/// The state tensors Adam keeps per parameter: the first and second moment estimates.
+pub const ADAM_SLOTS: &[&str] = &["m", "v"];
+
 /// Adam's hyper-parameters other than the learning rate (which comes from the schedule).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdamConfig {
     pub beta1: f64,
     pub beta2: f64,
@@ -62,7 +65,10 @@ impl<B: Backend> UpdateRule<B> for AdamConfig {
         }
     }
     fn slot_names(&self) -> &'static [&'static str] {
-        &["m", "v"]
+        ADAM_SLOTS
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
     fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         let h = AdamStep {

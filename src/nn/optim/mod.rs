@@ -14,10 +14,10 @@ mod clip;
 mod schedule;
 mod sgd;
 
-pub use adam::{Adam, AdamConfig};
+pub use adam::{Adam, AdamConfig, ADAM_SLOTS};
 pub use clip::{clip_scale, global_grad_norm};
 pub use schedule::{Constant, LrSchedule, StepDecay, WarmupCosine};
-pub use sgd::{Sgd, SgdConfig};
+pub use sgd::{Sgd, SgdConfig, SGD_SLOTS};
 
 use super::ParamStore;
 use crate::autodiff::Grads;
@@ -79,6 +79,8 @@ pub trait UpdateRule<B: Backend>: std::fmt::Debug + 'static {
     fn kind(&self) -> &'static str;
     /// Names of the per-parameter state tensors (checkpoint keys `optim/<param>/<slot>`).
     fn slot_names(&self) -> &'static [&'static str];
+    /// The hyper-parameters as a JSON object (checkpoint metadata `optim.config`).
+    fn config(&self) -> serde_json::Value;
     fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()>;
 }
 
@@ -106,8 +108,14 @@ impl<B: Backend, R: UpdateRule<B>> Optimizer<B> for Optim<B, R> {
     fn slot_names(&self) -> &'static [&'static str] {
         self.rule.slot_names()
     }
-    fn describe(&self) -> String {
-        format!("{:?}", self.rule)
+    fn config(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({ "kind": self.rule.kind() });
+        if let (Some(m), Some(rule)) = (v.as_object_mut(), self.rule.config().as_object()) {
+            m.extend(rule.clone());
+            m.insert("schedule".into(), self.core.schedule.to_json());
+            m.insert("max_grad_norm".into(), self.core.max_grad_norm.into());
+        }
+        v
     }
     fn core(&self) -> &OptimCore<B> {
         &self.core
@@ -140,8 +148,16 @@ pub trait Optimizer<B: Backend> {
     fn kind(&self) -> &'static str;
     /// Names of the per-parameter state tensors (checkpoint keys `optim/<param>/<slot>`).
     fn slot_names(&self) -> &'static [&'static str];
-    /// The hyper-parameters, for checkpoint metadata and logs.
-    fn describe(&self) -> String;
+    /// The settings as a JSON object, readable without cosmograd (checkpoint metadata
+    /// `optim.config`): `kind`, the rule's hyper-parameters (`beta1`, `beta2`, `eps`,
+    /// `weight_decay`, `decoupled` for Adam; `momentum`, `weight_decay`, `nesterov` for SGD),
+    /// `schedule` (`{"type": "constant", "lr": …}`, or `null` for a closure) and
+    /// `max_grad_norm` (`null` without clipping).
+    fn config(&self) -> serde_json::Value;
+    /// [`Optimizer::config`] as one line of JSON, for logs.
+    fn describe(&self) -> String {
+        self.config().to_string()
+    }
     fn core(&self) -> &OptimCore<B>;
     fn core_mut(&mut self) -> &mut OptimCore<B>;
     /// One parameter's update through the backend kernel. `state.step` already counts this
@@ -187,7 +203,8 @@ pub trait Optimizer<B: Backend> {
                 "optimizer",
                 format!(
                     "the global gradient norm is {grad_norm}; parameters were left unchanged. \
-                     Run with COSMOGRAD_GUARD=1 to name the op that produced the non-finite value, \
+                     Run with COSMOGRAD_GUARD=1 to name where the non-finite value first appeared (the op \
+                     that produced it, or the input or parameter that entered the tape with it), \
                      or lower the learning rate"
                 ),
             ));
@@ -253,6 +270,16 @@ pub trait Optimizer<B: Backend> {
     {
         self.core_mut().max_grad_norm = Some(max_norm);
         self
+    }
+}
+
+/// The state slots of an optimiser kind as checkpoints name it (`sgd`, `adam`, `adamw`), so
+/// that a checkpoint's optimiser tensors can be checked without an optimiser at hand.
+pub fn slot_names_of(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "sgd" => Some(SGD_SLOTS),
+        "adam" | "adamw" => Some(ADAM_SLOTS),
+        _ => None,
     }
 }
 

@@ -3,8 +3,11 @@ use crate::backend::{Backend, SgdStep};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
+/// The state tensor SGD keeps per parameter.
+pub const SGD_SLOTS: &[&str] = &["velocity"];
+
 /// SGD's hyper-parameters other than the learning rate (which comes from the schedule).
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SgdConfig {
     /// μ in v ← μ v + g (0: plain SGD).
     pub momentum: f64,
@@ -42,7 +45,10 @@ impl<B: Backend> UpdateRule<B> for SgdConfig {
         "sgd"
     }
     fn slot_names(&self) -> &'static [&'static str] {
-        &["velocity"]
+        SGD_SLOTS
+    }
+    fn config(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
     fn update(&self, be: &B, param: &mut Tensor<B>, state: &mut ParamState<B>, grad: &Tensor<B>, lr: f64, grad_scale: f64) -> Result<()> {
         let h = SgdStep {
