@@ -60,7 +60,10 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
     let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), true)?;
     let report = evaluate_run(&run, &config, &data, !a.json)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?
+        );
     } else {
         print!("{}", summary_table(&report));
     }
@@ -90,8 +93,12 @@ pub fn evaluate_run(run: &RunDir, config: &RunConfig, data: &OpenData, progress:
         let state: serde_json::Value = serde_json::from_str(state).unwrap_or_default();
         report.info.insert("checkpoint".into(), state);
     }
-    report.info.insert("arch".into(), serde_json::to_value(&config.arch).unwrap_or_default());
-    report.info.insert("data".into(), serde_json::to_value(&config.data).unwrap_or_default());
+    report
+        .info
+        .insert("arch".into(), serde_json::to_value(&config.arch).unwrap_or_default());
+    report
+        .info
+        .insert("data".into(), serde_json::to_value(&config.data).unwrap_or_default());
     write_outputs(run, &report, &preds, &config.arch)?;
     Ok(report)
 }

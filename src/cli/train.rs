@@ -145,7 +145,11 @@ fn parse_split(s: &str) -> Result<[f64; 3]> {
             "--split `{s}`: expected three fractions for training, validation and test that add up to 1, e.g. 0.9,0.05,0.05"
         ))
     };
-    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>().map_err(|_| bad())?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad())?;
     if v.len() != 3 || v.iter().any(|f| !(f.is_finite() && *f > 0.0)) || (v.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
         return Err(bad());
     }
@@ -223,7 +227,11 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
     }
     let report = super::eval::evaluate_run(&run, &config, &data, true)?;
     print!("{}", super::eval::summary_table(&report));
-    eprintln!("total time {:.0} s; results in {}", started.elapsed().as_secs_f64(), run.path.display());
+    eprintln!(
+        "total time {:.0} s; results in {}",
+        started.elapsed().as_secs_f64(),
+        run.path.display()
+    );
     Ok(0)
 }
 

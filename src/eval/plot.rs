@@ -249,7 +249,11 @@ impl Plot {
     }
 
     /// Draws the figure into one area of a bitmap.
-    fn draw_on(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, fail: &dyn Fn(&dyn std::fmt::Display) -> Error) -> Result<()> {
+    fn draw_on(
+        &self,
+        root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+        fail: &dyn Fn(&dyn std::fmt::Display) -> Error,
+    ) -> Result<()> {
         let ((x0, x1), (y0, y1)) = self.ranges();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 24))

@@ -68,16 +68,21 @@ const LOG_UNIFORM: [bool; 6] = [false, false, true, true, true, true];
 pub fn parse_targets(s: &str) -> Result<Vec<Target>> {
     let mut out: Vec<Target> = Vec::new();
     for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let i = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).ok_or_else(|| {
-            Error::Other(format!("unknown target `{name}`; the CMD parameters are {}", NAMES.join(", ")))
-        })?;
+        let i = NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .ok_or_else(|| Error::Other(format!("unknown target `{name}`; the CMD parameters are {}", NAMES.join(", "))))?;
         if out.iter().any(|t| t.name == NAMES[i]) {
             return Err(Error::Other(format!("--targets names {} twice", NAMES[i])));
         }
         let (lo, hi) = RANGES[i];
         out.push(Target {
             name: NAMES[i].to_string(),
-            scale: if LOG_UNIFORM[i] { Scale::Log { lo, hi } } else { Scale::Linear { lo, hi } },
+            scale: if LOG_UNIFORM[i] {
+                Scale::Log { lo, hi }
+            } else {
+                Scale::Linear { lo, hi }
+            },
         });
     }
     if out.is_empty() {

@@ -239,14 +239,17 @@ fn pred_vs_true_plot(run: &RunDir, report: &EvalReport, preds: &[MapPrediction],
                 })
                 .collect();
             let (lo, hi) = target.scale.range();
-            Plot::new(&format!("{}: RMSE {:.3} (prior {:.3}), R² {:.2}", target.name, m.rmse, m.prior_rmse, m.r2))
-                .labels(&format!("true {}", target.name), "predicted (mean ± σ)")
-                .x_range(lo, hi)
-                .y_range(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
-                .line("", &[(lo, lo), (hi, hi)])
-                .color(crate::eval::plot::RGBColor(0, 0, 0))
-                .error_bars("", &pts)
-                .color(palette(0))
+            Plot::new(&format!(
+                "{}: RMSE {:.3} (prior {:.3}), R² {:.2}",
+                target.name, m.rmse, m.prior_rmse, m.r2
+            ))
+            .labels(&format!("true {}", target.name), "predicted (mean ± σ)")
+            .x_range(lo, hi)
+            .y_range(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+            .line("", &[(lo, lo), (hi, hi)])
+            .color(crate::eval::plot::RGBColor(0, 0, 0))
+            .error_bars("", &pts)
+            .color(palette(0))
         })
         .collect();
     save_grid(&plots, plots.len().min(3), (520, 440), run.file(PRED_PNG))

@@ -5,9 +5,9 @@ use cosmograd::models::{ArchKind, MdnArchitecture, Target};
 use cosmograd::prelude::*;
 use cosmograd::train::mdn::{MapSet, TrainOptions};
 use rand::rngs::StdRng;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Maps of white noise whose standard deviation is set by θ₀ ∈ [0.5, 2] (log-uniform) and
 /// whose mean is set by θ₁ ∈ [0, 1] with a scatter of 0.05: both learnable from one map.
@@ -97,7 +97,8 @@ pub fn tiny_arch(size: usize) -> MdnArchitecture {
     let mut a = MdnArchitecture::new(ArchKind::Periodic, size, 1, 2, targets(), 5);
     let p = a.periodic.as_mut().unwrap();
     p.widths = vec![4, 8];
-    p.convs_per_stage = 1;
+    p.convs = vec![1, 1];
+    p.stem = 0;
     p.hidden = 16;
     a
 }

@@ -62,7 +62,13 @@ fn training_learns_the_toy_parameters_and_eval_writes_its_files() {
     let preds = predict(&be, &model, &store, &arch, &va, 16).unwrap();
     let report = evaluate(&preds, &arch, "validation", Some(&|p: &[f64]| Ok(vec![0.1 * p[0], 0.05])), 1).unwrap();
     for m in &report.params {
-        assert!(m.rmse < 0.6 * m.prior_rmse, "{}: RMSE {} against the prior's {}", m.name, m.rmse, m.prior_rmse);
+        assert!(
+            m.rmse < 0.6 * m.prior_rmse,
+            "{}: RMSE {} against the prior's {}",
+            m.name,
+            m.rmse,
+            m.prior_rmse
+        );
         assert!(m.crb.is_some());
     }
     let written = write_outputs(&run, &report, &preds, &arch).unwrap();
@@ -107,7 +113,11 @@ fn an_interrupted_run_resumed_gives_the_same_losses_bit_for_bit() {
     j.resume = true;
     let b = train(Be::default(), &j, &tr, &va).unwrap();
 
-    let strip = |h: &[EpochMetrics]| h.iter().map(|m| (m.epoch, m.step, m.train_nll.to_bits(), m.val_nll.to_bits(), m.lr.to_bits())).collect::<Vec<_>>();
+    let strip = |h: &[EpochMetrics]| {
+        h.iter()
+            .map(|m| (m.epoch, m.step, m.train_nll.to_bits(), m.val_nll.to_bits(), m.lr.to_bits()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&a.history), strip(&b.history));
     assert_eq!(a.state.best_val_nll.to_bits(), b.state.best_val_nll.to_bits());
     assert_eq!(params_of(&whole.file(files::LAST), &arch), params_of(&cut.file(files::LAST), &arch));
