@@ -1,6 +1,10 @@
 //! Integration tests of `data/` and the field statistics of `eval/fields`: one binary, one
 //! module per area.
 
+#[path = "data/cli.rs"]
+mod cli;
+#[path = "data/cmd.rs"]
+mod cmd;
 #[path = "data/fisher.rs"]
 mod fisher;
 #[path = "data/fourier.rs"]
@@ -12,5 +16,15 @@ mod golden_json;
 mod grf;
 #[path = "data/power_spectrum.rs"]
 mod power_spectrum;
+#[path = "data/simulate.rs"]
+mod simulate;
 #[path = "data/spectrum.rs"]
 mod spectrum;
+
+/// A fresh directory under the system's temporary directory, unique to this process and name.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cosmograd-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

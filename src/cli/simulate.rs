@@ -1,10 +1,16 @@
 //! `cosmograd simulate cmd …`: synthetic data sets in the layout of the real ones.
 
 use crate::cli::progress;
+use crate::data::atomic::write_atomic;
+use crate::data::cmd::{CmdDataset, DatasetSpec};
+use crate::data::fourier::{Fft2, Grid};
+use crate::data::params::MAPS_PER_SIM;
 use crate::data::params::{self, SetKind};
-use crate::data::synthetic::cmd::{simulate_cmd, CmdSetConfig};
+use crate::data::synthetic::cmd::{simulate_cmd, CmdSet, CmdSetConfig, FIELD, SUITE};
 use crate::data::synthetic::cmd_model::CmdModel;
 use crate::error::Result;
+use crate::eval::fields::PlaneBins;
+use crate::eval::plot::{palette, Heatmap, Plot};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -76,5 +82,71 @@ fn cmd(a: CmdArgs) -> Result<i32> {
         set.maps.display(),
         set.params_file.display()
     );
+    // The figures are for looking at; the data set is the product, so a figure that cannot be
+    // drawn (no font installed) is a warning.
+    match figures(&cfg, &set) {
+        Ok(files) => eprintln!("figures and their numbers: {}", files.join(", ")),
+        Err(e) => eprintln!("warning: figures not written: {e}"),
+    }
     Ok(0)
+}
+
+/// `spectra.png` + `spectra.csv`: the measured power spectrum of log10 T of the first
+/// simulations (mean of their 15 maps) against the model's; `map.png`: the first map.
+/// Read back through the CMD loader, as a user's program would.
+fn figures(cfg: &CmdSetConfig, set: &CmdSet) -> Result<Vec<String>> {
+    let spec = DatasetSpec::parse(FIELD, SUITE, cfg.set.name())?;
+    let ds = CmdDataset::open(&cfg.out, &spec)?;
+    let n = ds.size();
+    let grid = Grid::new(n, cfg.model.box_size)?;
+    let (bins, fft) = (PlaneBins::new(grid), Fft2::new(&grid));
+    let mut plot = Plot::new("synthetic CMD maps: power spectrum of log10 T")
+        .labels("log10 k [h/Mpc]", "P(k) [dex² (Mpc/h)²]")
+        .log_y();
+    let mut csv = String::from("sim,k,measured,model,modes\n");
+    for sim in 0..ds.n_sims().min(3) {
+        let model = cfg.model.spectrum(&set.params[sim], n)?;
+        let want = bins.bin_average(|k| model.total(k));
+        let mut got = vec![0.0; want.len()];
+        for m in CmdDataset::maps_of_sim(sim) {
+            let y = ds.channel(0).map(m).mapv(|t| (t as f64).log10());
+            let ps = bins.estimate(&fft.forward(y.view())?)?;
+            got.iter_mut().zip(&ps.power).for_each(|(g, p)| *g += p / MAPS_PER_SIM as f64);
+        }
+        let k = bins.k();
+        for i in 0..k.len() {
+            csv.push_str(&format!("{sim},{},{},{},{}\n", k[i], got[i], want[i], bins.modes()[i]));
+        }
+        let theta: Vec<String> = set.params[sim].iter().map(|v| format!("{v:.2}")).collect();
+        let pts: Vec<(f64, f64)> = k.iter().zip(&got).map(|(k, p)| (k.log10(), *p)).collect();
+        let line: Vec<(f64, f64)> = k.iter().zip(&want).map(|(k, p)| (k.log10(), *p)).collect();
+        plot = plot
+            .points(&format!("sim {sim} ({})", theta.join(", ")), &pts, 3)
+            .color(palette(sim))
+            .line("", &line)
+            .color(palette(sim));
+    }
+    let out = |name: &str| cfg.out.join(name);
+    plot.save(out("spectra.png"))?;
+    write_atomic(&out("spectra.csv"), csv.as_bytes())?;
+    let y = ds.channel(0).map(0).mapv(|t| (t as f64).log10());
+    let l = cfg.model.box_size;
+    let heat = Heatmap {
+        x_range: (0.0, l),
+        y_range: (0.0, l),
+        nx: n,
+        ny: n,
+        // Row j of the heat map is drawn at height j: flip so that row 0 of the map is on top.
+        values: y.outer_iter().rev().flat_map(|r| r.to_vec()).collect(),
+    };
+    let theta: Vec<String> = set.params[0].iter().map(|v| format!("{v:.2}")).collect();
+    Plot::new(&format!("log10 T of map 0 ({})", theta.join(", ")))
+        .labels("x [Mpc/h]", "y [Mpc/h]")
+        .size(720, 700)
+        .heatmap(heat)
+        .save(out("map.png"))?;
+    Ok(["spectra.png", "spectra.csv", "map.png"]
+        .iter()
+        .map(|f| out(f).display().to_string())
+        .collect())
 }

@@ -165,7 +165,7 @@ pub fn design(kind: SetKind, sims: usize, at: Option<[f64; N_PARAMS]>, seed: u64
             Ok(out)
         }
         SetKind::OneP => {
-            if sims % N_PARAMS != 0 || sims < 2 * N_PARAMS {
+            if !sims.is_multiple_of(N_PARAMS) || sims < 2 * N_PARAMS {
                 return Err(Error::Other(format!(
                     "a 1P set varies each of the 6 parameters in turn: --sims must be a multiple of 6, at least 12 (got {sims}; CAMELS uses 66)"
                 )));

@@ -24,6 +24,8 @@ pub struct FieldModel<P> {
     pub mean: Option<(f64, f64)>,
 }
 
+type LogSpectrumAndMean = (Vec<f64>, Option<(f64, f64)>);
+
 /// The per-map Fisher matrix of a Gaussian-field model at `at`, by central differences with
 /// the given step in each coordinate.
 pub fn fisher_matrix<M, P>(grid: Grid, at: &[f64], steps: &[f64], model: M) -> Result<Array2<f64>>
@@ -32,7 +34,7 @@ where
     P: Fn(f64) -> f64,
 {
     let d = at.len();
-    if steps.len() != d || steps.iter().any(|h| !(*h > 0.0)) {
+    if steps.len() != d || steps.iter().any(|h| h.is_nan() || *h <= 0.0) {
         return Err(Error::invalid(
             "fisher",
             format!("need one positive step per parameter, got {steps:?}"),
@@ -52,7 +54,8 @@ where
     let mut dlnv = vec![0.0; d];
     let mut has_mean = false;
     for i in 0..d {
-        let eval = |sign: f64| -> Result<(Vec<f64>, Option<(f64, f64)>)> {
+        // ln P at every mode, and the (mean, variance) of the map mean, at u ± h e_i.
+        let eval = |sign: f64| -> Result<LogSpectrumAndMean> {
             let mut u = at.to_vec();
             u[i] += sign * steps[i];
             let m = model(&u)?;
@@ -111,7 +114,7 @@ pub fn spd_inverse(a: &Array2<f64>, names: &[&str]) -> Result<Array2<f64>> {
         for k in 0..j {
             s -= l[[j, k]] * l[[j, k]];
         }
-        if !(s > 1e-12 * a[[j, j]].abs()) {
+        if s.is_nan() || s <= 1e-12 * a[[j, j]].abs() {
             return Err(Error::Other(format!(
                 "the Fisher matrix is singular: `{}` is degenerate with the parameters before it",
                 names.get(j).copied().unwrap_or("?")

@@ -120,14 +120,8 @@ fn monte_carlo_variance_of_the_ml_amplitude_equals_the_fisher_bound() {
 #[test]
 fn synthetic_cmd_maps_meet_the_design_requirement() {
     let f = CmdFisher::compute(&CmdModel::default(), FIDUCIAL, 256).unwrap();
-    for i in 0..6 {
-        assert!(
-            f.crb[i] <= REQUIREMENT[i],
-            "{}: CRB {} > {}",
-            f.coordinates[i],
-            f.crb[i],
-            REQUIREMENT[i]
-        );
+    for ((name, crb), req) in f.coordinates.iter().zip(f.crb).zip(REQUIREMENT) {
+        assert!(crb <= req, "{name}: CRB {crb} > {req}");
     }
     assert!(f.meets_requirement());
     // Not trivial either: Ω_m and σ_8 are correlated through the A's, and knowing the A's helps.

@@ -7,6 +7,7 @@
 //!
 //! Map j of simulation i is a function of (seed, i, j) alone, whatever the thread count.
 
+use crate::data::atomic::write_atomic;
 use crate::data::fourier::Grid;
 use crate::data::grf::{substream, GaussianField};
 use crate::data::params::{self, SetKind, MAPS_PER_SIM, N_PARAMS};
@@ -19,8 +20,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 
 /// The suite name of the synthetic files.
@@ -173,14 +173,4 @@ fn write_manifest(cfg: &CmdSetConfig, maps: &str, params_file: &str) -> Result<(
     });
     let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::Other(e.to_string()))?;
     write_atomic(&cfg.out.join("simulation.json"), text.as_bytes())
-}
-
-/// Writes through a temporary file and a rename, so a reader never sees half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let io = |e| Error::io(format!("writing {}", path.display()), e);
-    let mut f = File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    fs::rename(&tmp, path).map_err(io)
 }
