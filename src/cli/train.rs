@@ -31,6 +31,13 @@ pub enum BackendKind {
     Cpu,
 }
 
+/// The learning-rate schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Schedule {
+    Cosine,
+    Constant,
+}
+
 /// The defaults of the README's main job (`cosmograd train mdn` with no arguments).
 pub mod defaults {
     /// Simulations of the synthetic set (15 maps each).
@@ -85,6 +92,10 @@ pub struct MdnArgs {
     /// AdamW's decoupled weight decay.
     #[arg(long, default_value_t = defaults::WEIGHT_DECAY)]
     pub weight_decay: f64,
+    /// `cosine`: one epoch of linear warm-up, then a cosine decay to lr/100; `constant`: the
+    /// same learning rate throughout (as Keras's Adam, the thesis's optimiser).
+    #[arg(long, value_enum, default_value_t = Schedule::Cosine)]
+    pub schedule: Schedule,
     /// Mixture components K.
     #[arg(long, default_value_t = defaults::COMPONENTS)]
     pub components: usize,
@@ -173,14 +184,14 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
             (run, config, true)
         }
         None => {
+            // The command line and the data are checked (and a synthetic set generated) before
+            // a run directory exists.
             let config = fresh_config(&a)?;
-            // The data first: a bad data directory is reported before a run directory exists.
-            mdn_data::check(&config.data)?;
             (RunDir::create(&a.out, a.force)?, config, false)
         }
     };
     let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), resume)?;
-    if !resume {
+    if !resume && a.schedule == Schedule::Cosine {
         // A warm-up of one epoch, now that the training split's size is known.
         config.train.warmup_steps = config.train.steps_per_epoch(data.train.len()) as u64;
         run.write_json(files::CONFIG, &config)?;
@@ -248,7 +259,10 @@ fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
         epochs: a.epochs,
         batch: a.batch,
         lr: a.lr,
-        min_lr: a.lr / 100.0,
+        min_lr: match a.schedule {
+            Schedule::Cosine => a.lr / 100.0,
+            Schedule::Constant => a.lr,
+        },
         warmup_steps: 0, // one epoch: set once the training split's size is known
         weight_decay: a.weight_decay,
         clip: Some(10.0),

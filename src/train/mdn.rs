@@ -19,12 +19,18 @@
 use super::run_dir::{files, RunDir};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
+use crate::data::cmd::Dihedral;
+use crate::data::grf::substream;
 use crate::error::{Error, Result};
 use crate::eval::plot::Plot;
 use crate::models::{Mdn, MdnArchitecture};
 use crate::nn::optim::{Optimizer, WarmupCosine};
 use crate::nn::{checkpoint, Adam, ParamStore};
 use crate::tensor::Tensor;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -177,55 +183,22 @@ pub struct Outcome {
     pub history: Vec<EpochMetrics>,
 }
 
-/// splitmix64: well-spread seeds from counters.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The order of the training maps in `epoch` (0-based): a Fisher–Yates shuffle seeded by
-/// (seed, epoch) alone.
+/// The order of the training maps in `epoch` (0-based): a shuffle seeded by (seed, epoch)
+/// alone.
 pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let mut state = mix(seed ^ mix(epoch as u64 + 1));
-    for i in (1..n).rev() {
-        state = mix(state);
-        order.swap(i, (state % (i as u64 + 1)) as usize);
-    }
+    order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(substream(seed ^ 0x0de5, epoch as u64)));
     order
 }
 
-/// The dihedral transform (0–7) of the map at `position` of `epoch`'s order.
-pub fn augmentation(seed: u64, epoch: usize, position: usize) -> u8 {
-    (mix(mix(seed ^ 0xa5a5_5a5a) ^ mix((epoch as u64) << 32 | position as u64)) % 8) as u8
+/// The dihedral transform of the map at `position` of `epoch`'s order.
+pub fn augmentation(seed: u64, epoch: usize, position: usize) -> Dihedral {
+    Dihedral::from_index(substream(substream(seed ^ 0xa06, epoch as u64), position as u64))
 }
 
 /// The dropout seed of step `step` (counting from 0).
 fn step_seed(seed: u64, step: u64) -> u64 {
-    mix(seed ^ mix(step ^ 0x5eed))
-}
-
-/// Applies dihedral transform `k` (rotation by k mod 4 quarter turns, then a transpose-flip
-/// for k ≥ 4) to each S×S plane of `map`.
-pub fn dihedral(map: &[f32], size: usize, k: u8, out: &mut [f32]) {
-    let s = size;
-    for (src, dst) in map.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
-        for i in 0..s {
-            for j in 0..s {
-                // (i, j) of the output reads (r, c) of the input.
-                let (r, c) = match k % 4 {
-                    0 => (i, j),
-                    1 => (j, s - 1 - i),
-                    2 => (s - 1 - i, s - 1 - j),
-                    _ => (s - 1 - j, i),
-                };
-                let (r, c) = if k >= 4 { (c, r) } else { (r, c) };
-                dst[i * s + j] = src[r * s + c];
-            }
-        }
-    }
+    substream(seed ^ 0xd0, step)
 }
 
 /// One batch on the host: maps [n, C, S, S] and targets [n, D].
@@ -239,17 +212,23 @@ fn assemble(data: &dyn MapSet, idx: &[usize], augment: Option<(u64, usize, usize
     let (c, s, d) = (data.channels(), data.size(), data.target_dim());
     let per = c * s * s;
     let mut x = vec![0f32; idx.len() * per];
-    let mut y = vec![0f64; idx.len() * d];
-    let mut tmp = vec![0f32; per];
-    for (b, &i) in idx.iter().enumerate() {
-        let out = &mut x[b * per..(b + 1) * per];
-        match augment {
+    // The maps of a batch are read (and preprocessed) in parallel.
+    x.par_chunks_mut(per)
+        .zip(idx.par_iter().enumerate())
+        .try_for_each(|(out, (b, &i))| match augment {
             Some((seed, epoch, first)) => {
+                let mut tmp = vec![0f32; per];
                 data.read_map(i, &mut tmp)?;
-                dihedral(&tmp, s, augmentation(seed, epoch, first + b), out);
+                let t = augmentation(seed, epoch, first + b);
+                for (src, dst) in tmp.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
+                    t.apply_into(s, src, dst);
+                }
+                Ok(())
             }
-            None => data.read_map(i, out)?,
-        }
+            None => data.read_map(i, out),
+        })?;
+    let mut y = vec![0f64; idx.len() * d];
+    for (b, &i) in idx.iter().enumerate() {
         data.targets(i, &mut y[b * d..(b + 1) * d]);
     }
     Ok(Batch { x, y, n: idx.len() })
@@ -620,41 +599,13 @@ mod tests {
 
     #[test]
     fn augmentations_cover_all_eight_transforms() {
+        let all = Dihedral::all();
         let mut seen = [0; 8];
         for p in 0..800 {
-            seen[augmentation(1, 2, p) as usize] += 1;
+            let t = augmentation(1, 2, p);
+            seen[all.iter().position(|a| *a == t).unwrap()] += 1;
         }
         assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
-    }
-
-    #[test]
-    fn the_dihedral_transforms_are_the_eight_symmetries_of_the_square() {
-        // A 3×3 map with distinct values: the 8 transforms give 8 distinct maps, each a
-        // permutation, and k = 1 is a quarter turn (applied four times: the identity).
-        let m: Vec<f32> = (0..9).map(|v| v as f32).collect();
-        let mut outs = Vec::new();
-        for k in 0..8 {
-            let mut o = vec![0.0; 9];
-            dihedral(&m, 3, k, &mut o);
-            let mut s = o.clone();
-            s.sort_by(f32::total_cmp);
-            assert_eq!(s, m);
-            outs.push(o);
-        }
-        for i in 0..8 {
-            for j in 0..i {
-                assert_ne!(outs[i], outs[j], "{i} {j}");
-            }
-        }
-        let mut r = m.clone();
-        for _ in 0..4 {
-            let mut o = vec![0.0; 9];
-            dihedral(&r, 3, 1, &mut o);
-            r = o;
-        }
-        assert_eq!(r, m);
-        // Quarter turn: the top row becomes the right column… in one direction or the other;
-        // here (i, j) ← (j, S−1−i): out row 0 = input column 2 read downwards.
-        assert_eq!(&outs[1][0..3], &[2.0, 5.0, 8.0]);
+        assert_eq!(augmentation(1, 2, 5), augmentation(1, 2, 5));
     }
 }

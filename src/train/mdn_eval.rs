@@ -239,17 +239,14 @@ fn pred_vs_true_plot(run: &RunDir, report: &EvalReport, preds: &[MapPrediction],
                 })
                 .collect();
             let (lo, hi) = target.scale.range();
-            Plot::new(&format!(
-                "{}: RMSE {:.3} (prior {:.3}), R² {:.2}",
-                target.name, m.rmse, m.prior_rmse, m.r2
-            ))
-            .labels(&format!("true {}", target.name), "predicted (mean ± σ)")
-            .x_range(lo, hi)
-            .y_range(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
-            .line("", &[(lo, lo), (hi, hi)])
-            .color(crate::eval::plot::RGBColor(0, 0, 0))
-            .error_bars("", &pts)
-            .color(palette(0))
+            Plot::new(&format!("{}: RMSE {:.3} (prior {:.3})", target.name, m.rmse, m.prior_rmse))
+                .labels(&format!("true {}", target.name), "predicted (mean ± σ)")
+                .x_range(lo, hi)
+                .y_range(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+                .line("", &[(lo, lo), (hi, hi)])
+                .color(crate::eval::plot::RGBColor(0, 0, 0))
+                .error_bars("", &pts)
+                .color(palette(0))
         })
         .collect();
     save_grid(&plots, plots.len().min(3), (520, 440), run.file(PRED_PNG))
@@ -267,7 +264,7 @@ fn pit_plot(run: &RunDir, report: &EvalReport) -> Result<()> {
                 .enumerate()
                 .map(|(i, f)| (i as f64 / 10.0, (i + 1) as f64 / 10.0, f * 10.0))
                 .collect();
-            Plot::new(&format!("{}: PIT, KS {:.3} (p = {:.2})", m.name, m.pit_ks, m.pit_ks_p))
+            Plot::new(&format!("{}: PIT (KS p = {:.2})", m.name, m.pit_ks_p))
                 .labels("F(θ_true)", "density")
                 .x_range(0.0, 1.0)
                 .y_range(0.0, bars.iter().map(|b| b.2).fold(2.0, f64::max))
