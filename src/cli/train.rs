@@ -172,7 +172,7 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
         BackendKind::Cpu => Cpu::<f32>::default(),
     };
     let started = std::time::Instant::now();
-    let (run, mut config, resume) = match &a.resume {
+    let (run, config, data, resume) = match &a.resume {
         Some(dir) => {
             let run = RunDir::open(dir)?;
             let config: RunConfig = serde_json::from_str(&run.read_text(files::CONFIG)?).map_err(|e| {
@@ -181,21 +181,27 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
                     run.file(files::CONFIG).display()
                 ))
             })?;
-            (run, config, true)
+            let data = mdn_data::open(&config.data, &config.arch, Some(&run), a.data.as_deref())?;
+            (run, config, data, true)
         }
         None => {
-            // The command line and the data are checked (and a synthetic set generated) before
-            // a run directory exists.
-            let config = fresh_config(&a)?;
-            (RunDir::create(&a.out, a.force)?, config, false)
+            // The command line and the data — every map — are checked (and a synthetic set
+            // generated) before a run directory exists.
+            if a.out.exists() && !a.force {
+                RunDir::create(&a.out, false)?; // fails with the message about --force
+            }
+            let mut config = fresh_config(&a)?;
+            let data = mdn_data::open(&config.data, &config.arch, None, None)?;
+            if a.schedule == Schedule::Cosine {
+                // A warm-up of one epoch, now that the training split's size is known.
+                config.train.warmup_steps = config.train.steps_per_epoch(data.train.len()) as u64;
+            }
+            let run = RunDir::create(&a.out, a.force)?;
+            data.save(&run)?;
+            run.write_json(files::CONFIG, &config)?;
+            (run, config, data, false)
         }
     };
-    let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), resume)?;
-    if !resume && a.schedule == Schedule::Cosine {
-        // A warm-up of one epoch, now that the training split's size is known.
-        config.train.warmup_steps = config.train.steps_per_epoch(data.train.len()) as u64;
-        run.write_json(files::CONFIG, &config)?;
-    }
     eprintln!(
         "cosmograd train mdn: {} maps of {} simulations ({} training, {} validation, {} test), {}×{} {}, \
          arch {}, {} parameters → {}",

@@ -382,14 +382,17 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
             seconds,
             best,
         };
-        bar.println(format!(
-            "epoch {:>3}: train NLL {:.4}, validation NLL {:.4}{}, {:.1} maps/s",
-            m.epoch,
-            m.train_nll,
-            m.val_nll,
-            if best { " (best)" } else { "" },
-            m.maps_per_s
-        ));
+        say(
+            &bar,
+            format!(
+                "epoch {:>3}: train NLL {:.4}, validation NLL {:.4}{}, {:.1} maps/s",
+                m.epoch,
+                m.train_nll,
+                m.val_nll,
+                if best { " (best)" } else { "" },
+                m.maps_per_s
+            ),
+        );
         history.push(m);
         if opts.patience > 0 && state.epochs_without_improvement >= opts.patience && state.epoch < opts.epochs {
             state.stopped = Some(format!(
@@ -406,10 +409,10 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
         checkpoint::save(run.file(files::LAST), &store, Some(&opt), &metadata)?;
         write_metrics(run, &history)?;
         if let Err(e) = loss_plot(&history, &run.file(files::LOSS_PNG)) {
-            bar.println(format!("warning: {e}"));
+            say(&bar, format!("warning: {e}"));
         }
         if let Some(why) = &state.stopped {
-            bar.println(why.clone());
+            say(&bar, why.clone());
             break;
         }
     }
@@ -523,6 +526,15 @@ pub fn loss_plot(history: &[EpochMetrics], path: &std::path::Path) -> Result<()>
         .line("training (augmented, dropout)", &train)
         .line("validation", &val)
         .save(path)
+}
+
+/// A line above the progress bar, or on stderr when there is no bar (not a terminal).
+fn say(bar: &indicatif::ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }
 
 fn progress_bar(show: bool, total: u64, at: u64) -> indicatif::ProgressBar {

@@ -70,6 +70,16 @@ pub struct OpenData {
     /// Per-target Cramér–Rao bound (physical units) for one map at a simulation's parameters;
     /// known for synthetic sets made by the current simulator.
     pub crb: Option<Box<dyn Fn(&[f64]) -> Result<Vec<f64>>>>,
+    split: Split,
+    normaliser: Normaliser,
+}
+
+impl OpenData {
+    /// Writes the split and the normalisation into a new run's directory.
+    pub fn save(&self, run: &RunDir) -> Result<()> {
+        self.split.save(&run.file(SPLIT_FILE))?;
+        self.normaliser.save(&run.file(NORMALISATION_FILE))
+    }
 }
 
 /// `Omega_m,sigma_8,…` → the targets, each min–max scaled over its prior range (in ln A for
@@ -330,11 +340,13 @@ impl MapSet for CmdMaps {
     }
 }
 
-/// Opens the splits of a run. A fresh run (`existing` false) draws its split and fits the
-/// normalisation on its training maps, writing both into the run directory; a resumed or
-/// evaluated run reads them and checks them against the data. `moved_to` replaces the data
-/// directory recorded in the spec (the same files elsewhere).
-pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: &RunDir, moved_to: Option<&Path>, existing: bool) -> Result<OpenData> {
+/// Opens the splits of a run. For a new run (`run` is `None`) it draws the split, fits the
+/// normalisation on the training maps and reads every validation and test map once, so that a
+/// bad map is reported before any training (`OpenData::save` then writes the split and the
+/// normalisation into the new run's directory); an existing run's are read from its directory
+/// and checked against the data. `moved_to` replaces the data directory recorded in the spec
+/// (the same files elsewhere).
+pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: Option<&RunDir>, moved_to: Option<&Path>) -> Result<OpenData> {
     let ds = open_dataset(spec, moved_to)?;
     let n_sims = spec.sims.unwrap_or(ds.n_sims());
     if n_sims > ds.n_sims() {
@@ -355,21 +367,20 @@ pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: &RunDir, moved_to: Opt
             ds.n_channels()
         )));
     }
-    let split_path = run.file(SPLIT_FILE);
-    let norm_path = run.file(NORMALISATION_FILE);
-    let (split, norm) = if existing {
-        let split = Split::load(&split_path, n_sims)?;
-        (split, Normaliser::load(&norm_path, &ds)?)
-    } else {
-        let split = Split::by_simulation(n_sims, spec.split, spec.split_seed)?;
-        split.save(&split_path)?;
-        let train = split.maps(Part::Train);
-        let pb = bar(train.len() as u64, "normalisation");
-        let norm = Normaliser::fit(&ds, &train, &|n| pb.inc(n));
-        pb.finish_and_clear();
-        let norm = norm?;
-        norm.save(&norm_path)?;
-        (split, norm)
+    let fresh = run.is_none();
+    let (split, norm) = match run {
+        Some(run) => (
+            Split::load(&run.file(SPLIT_FILE), n_sims)?,
+            Normaliser::load(&run.file(NORMALISATION_FILE), &ds)?,
+        ),
+        None => {
+            let split = Split::by_simulation(n_sims, spec.split, spec.split_seed)?;
+            let train = split.maps(Part::Train);
+            let pb = bar(train.len() as u64, "normalisation");
+            let norm = Normaliser::fit(&ds, &train, &|n| pb.inc(n));
+            pb.finish_and_clear();
+            (split, norm?)
+        }
     };
     let preprocessing = serde_json::json!({
         "files": (0..ds.n_channels()).map(|c| ds.channel(c).path().display().to_string()).collect::<Vec<_>>(),
@@ -388,7 +399,7 @@ pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: &RunDir, moved_to: Opt
         targets: loader_targets(arch)?,
         factor: stored / arch.input_size,
         ds,
-        norm,
+        norm: norm.clone(),
     });
     let part = |p: Part| -> Maps {
         Box::new(CmdMaps {
@@ -396,14 +407,30 @@ pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: &RunDir, moved_to: Opt
             maps: split.maps(p),
         })
     };
+    let (train, val, test) = (part(Part::Train), part(Part::Valid), part(Part::Test));
+    if fresh {
+        // The normalisation read every training map; the others are checked here, so that a
+        // bad map cannot stop the run after its first epoch.
+        let pb = bar((val.len() + test.len()) as u64, "checking");
+        for maps in [&val, &test] {
+            let mut buf = vec![0f32; maps.channels() * maps.size() * maps.size()];
+            for i in 0..maps.len() {
+                maps.read_map(i, &mut buf)?;
+                pb.inc(1);
+            }
+        }
+        pb.finish_and_clear();
+    }
     Ok(OpenData {
-        train: part(Part::Train),
-        val: part(Part::Valid),
-        test: part(Part::Test),
+        train,
+        val,
+        test,
         total_maps: n_sims * params::MAPS_PER_SIM,
         total_sims: n_sims,
         preprocessing,
         crb,
+        split,
+        normaliser: norm,
     })
 }
 
