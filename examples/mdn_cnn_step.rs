@@ -3,7 +3,11 @@
 //! beside matrixmultiply's sgemm on the same GEMM shapes, measured in the same run, and a
 //! large square sgemm for the machine's peak.
 //!
-//!   cargo run --release --example mdn_cnn_step -- [--steps 5] [--layers] [--json] [--retain]
+//!   cargo run --release --example mdn_cnn_step -- [--steps 5] [--layers] [--json] [--retain] [--gpu]
+//!
+//! `--gpu` also times the same step on the GPU backend (the first adapter found), with the
+//! device synchronised before each step's clock stops, after a warm-up step that compiles the
+//! pipelines; `--side 64 --batch 8` shrink the input for a slow (software) adapter.
 //!
 //! The step drops the tape before Adam so that the update writes every parameter in place
 //! (the aliasing rule of `Backend::adam_update`); the same step with the update run while the
@@ -31,13 +35,13 @@ use std::time::Instant;
 const K: usize = 5;
 
 /// Adam moments per parameter, updated in place with `Backend::adam_update`.
-struct Adam {
-    m: BTreeMap<String, (Tensor<Be>, Tensor<Be>)>,
+struct Adam<B: Backend> {
+    m: BTreeMap<String, (Tensor<B>, Tensor<B>)>,
     step: u64,
 }
 
-impl Adam {
-    fn update(&mut self, store: &mut ParamStore<Be>, grads: &Grads<Be>) -> Result<()> {
+impl<B: Backend> Adam<B> {
+    fn update(&mut self, store: &mut ParamStore<B>, grads: &Grads<B>) -> Result<()> {
         self.step += 1;
         let h = AdamStep {
             lr: 1e-3,
@@ -49,7 +53,7 @@ impl Adam {
             step: self.step,
             grad_scale: 1.0,
         };
-        let be = *store.backend();
+        let be = store.backend().clone();
         for (name, p) in store.params_mut() {
             let Some(g) = grads.param(name) else { continue };
             if !self.m.contains_key(name) {
@@ -111,18 +115,26 @@ fn layers(json: bool, reps: usize) {
     report(json, "maxpool.backward", time(reps, || k.maxpool_backward()), 0.0);
 }
 
-fn step_timing(json: bool, steps: usize, tape_alive: bool) -> Result<()> {
-    let be = Be::default();
-    let mut store = ParamStore::new(be);
+/// The input side and batch of the timed step (the thesis: 256 and 32).
+#[derive(Clone, Copy)]
+struct Size {
+    side: usize,
+    batch: usize,
+}
+
+fn step_timing<B: Backend>(be: B, what: &str, json: bool, steps: usize, tape_alive: bool, size: Size) -> Result<()> {
+    let mut store = ParamStore::new(be.clone());
     let cfg = MdnCnnConfig {
         components: K,
         seed: 42,
+        input_size: size.side,
         ..Default::default()
     };
     let model = MdnCnn::new(&mut store, cfg)?;
     let (side, d) = (cfg.input_size, cfg.target_dim);
-    let x = Tensor::from_f32(&be, &random(BATCH * side * side, 12), &[BATCH, 1, side, side])?;
-    let y = Tensor::from_f32(&be, &random(BATCH * d, 13), &[BATCH, d])?;
+    let batch = size.batch;
+    let x = Tensor::from_f32(&be, &random(batch * side * side, 12), &[batch, 1, side, side])?;
+    let y = Tensor::from_f32(&be, &random(batch * d, 13), &[batch, d])?;
     let mut adam = Adam {
         m: BTreeMap::new(),
         step: 0,
@@ -131,7 +143,7 @@ fn step_timing(json: bool, steps: usize, tape_alive: bool) -> Result<()> {
     let mut losses = Vec::new();
     for _ in 0..steps + 1 {
         let start = Instant::now();
-        let tape = Tape::new(be).training(true);
+        let tape = Tape::new(be.clone()).training(true);
         let loss = model.loss(&store, tape.input(x.clone()), tape.input(y.clone()))?;
         losses.push(loss.item()?);
         let grads = tape.backward(loss)?;
@@ -144,15 +156,12 @@ fn step_timing(json: bool, steps: usize, tape_alive: bool) -> Result<()> {
             drop(tape);
             adam.update(&mut store, &grads)?;
         }
+        // A device may still be running the update: the step ends when it has finished.
+        be.sync()?;
         times.push(start.elapsed().as_secs_f64());
     }
     // The first step also allocates the optimiser state; it is the warm-up.
     let best = times[1..].iter().copied().fold(f64::INFINITY, f64::min);
-    let what = if tape_alive {
-        "mdn_cnn.step_update_with_tape_alive"
-    } else {
-        "mdn_cnn.step"
-    };
     report(json, what, best, 0.0);
     if !json {
         println!("losses: {losses:?}");
@@ -173,15 +182,31 @@ fn main() -> Result<()> {
     // `--retain`: keep freed memory for reuse instead of page-faulting every large tensor in.
     let retain = args.iter().any(|a| a == "--retain") && cosmograd::backend::cpu::memory::retain_freed_memory();
     if !json {
-        println!(
-            "{} threads, batch {BATCH}, retain freed memory: {retain}",
-            rayon::current_num_threads()
-        );
+        println!("{} threads, retain freed memory: {retain}", rayon::current_num_threads());
     }
     if args.iter().any(|a| a == "--layers") {
         layers(json, 5);
     }
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let size = Size {
+        side: arg("--side", 256),
+        batch: arg("--batch", BATCH),
+    };
     // In-place update (tape dropped first), then the copying order, in the same run.
-    step_timing(json, steps, false)?;
-    step_timing(json, steps, true)
+    step_timing(Be::default(), "mdn_cnn.step", json, steps, false, size)?;
+    step_timing(Be::default(), "mdn_cnn.step_update_with_tape_alive", json, steps, true, size)?;
+    if args.iter().any(|a| a == "--gpu") {
+        let gpu = cosmograd::backend::Gpu::new()?;
+        if !json {
+            println!("GPU: {}", gpu.name());
+        }
+        step_timing(gpu, "mdn_cnn.step_gpu", json, steps, false, size)?;
+    }
+    Ok(())
 }

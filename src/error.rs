@@ -40,6 +40,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A GPU that refused or lost work: no adapter, a tensor over a binding limit, a shader that
+    /// does not build, a lost device, a failed read-back. Says what to do where a user can act.
+    #[error("{0}")]
+    Device(String),
     #[error("{0}")]
     Other(String),
 }

@@ -18,6 +18,12 @@ pub trait BackwardRule<B: Backend>: 'static {
     }
     /// ∂E/∂input_j for each input, in order; `None` where `ctx.needs[j]` is false.
     fn backward(&self, ctx: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>>;
+    /// Whether the op is pointwise (one input, out_i depends on in_i alone), so that running
+    /// the rule with a gradient of ones gives the local derivatives ∂out_i/∂in_i (teaching pages
+    /// show them).
+    fn pointwise(&self) -> bool {
+        false
+    }
 }
 
 /// What a backward rule sees: the input values, the output value, and ∂E/∂output.

@@ -26,27 +26,35 @@ use crate::tensor::Tensor;
 use std::collections::BTreeMap;
 
 /// What a trace keeps of a gradient: its shape, its L2 norm and, for a single element, its
-/// signed value (the sign matters when one follows the chain rule by hand).
+/// signed value (the sign matters when one follows the chain rule by hand). A trace made with
+/// [`Trace::keeping_values`] also keeps every element of small gradients (teaching pages).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GradSummary {
     pub shape: Vec<usize>,
     pub norm: f64,
     pub value: Option<f64>,
+    /// All elements, row-major, when the tensor has at most the trace's `keep` elements.
+    pub values: Option<Vec<f64>>,
 }
 
 impl GradSummary {
-    fn of<B: Backend>(b: &B, t: &Tensor<B>) -> crate::Result<Self> {
+    fn of<B: Backend>(b: &B, t: &Tensor<B>, keep: usize) -> crate::Result<Self> {
+        if t.numel() <= keep {
+            return Ok(Self::from_values(t.shape(), &b.to_f64(t.storage())?, keep));
+        }
         Ok(GradSummary {
             shape: t.shape().to_vec(),
             norm: b.sum_squares(&[t.storage()])?[0].sqrt(),
             value: if t.numel() == 1 { Some(b.to_f64(t.storage())?[0]) } else { None },
+            values: None,
         })
     }
-    fn from_values(shape: &[usize], v: &[f64]) -> Self {
+    fn from_values(shape: &[usize], v: &[f64], keep: usize) -> Self {
         GradSummary {
             shape: shape.to_vec(),
             norm: v.iter().map(|x| x * x).sum::<f64>().sqrt(),
             value: (v.len() == 1).then(|| v[0]),
+            values: (v.len() <= keep).then(|| v.to_vec()),
         }
     }
     /// `‖g‖ = …`, or the value itself for one element.
@@ -103,6 +111,8 @@ pub struct Trace {
     /// which the walk never visits.
     leaf_sums: BTreeMap<usize, (String, String, GradSummary)>,
     leaf_acc: BTreeMap<usize, Vec<f64>>,
+    /// Gradients with at most this many elements are kept whole ([`GradSummary::values`]).
+    keep: usize,
 }
 
 /// How a node is called in traces and pictures: its label, else `#id`.
@@ -128,6 +138,14 @@ fn display_name<B: Backend>(tape: &Tape<B>, id: usize) -> String {
 impl Trace {
     pub fn new() -> Self {
         Self::default()
+    }
+    /// A trace that also keeps every element of each gradient with at most `max_elements`
+    /// elements (arriving, contributed and summed), for pages that show whole gradients.
+    pub fn keeping_values(max_elements: usize) -> Self {
+        Trace {
+            keep: max_elements,
+            ..Self::default()
+        }
     }
     /// The contributions node `id` received, in the order they were produced.
     pub fn received(&self, id: usize) -> &[Contribution] {
@@ -218,7 +236,7 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             detail,
             name: display_name(tape, id),
             input_shapes,
-            arriving: GradSummary::of(tape.backend(), grad)?,
+            arriving: GradSummary::of(tape.backend(), grad, self.keep)?,
             produced: Vec::new(),
         });
         Ok(())
@@ -231,7 +249,7 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             from_op: tape.nodes()[from].op_name.clone(),
             to,
             to_name: display_name(tape, to),
-            summary: GradSummary::of(b, grad)?,
+            summary: GradSummary::of(b, grad, self.keep)?,
         };
         if let Some(step) = self.steps.last_mut().filter(|s| s.id == from) {
             step.produced.push(c.clone());
@@ -250,7 +268,7 @@ impl<B: Backend> BackwardObserver<B> for Trace {
             let g = b.to_f64(grad.storage())?;
             let acc = self.leaf_acc.entry(to).or_insert_with(|| vec![0.0; g.len()]);
             acc.iter_mut().zip(&g).for_each(|(a, x)| *a += x);
-            let total = GradSummary::from_values(grad.shape(), acc);
+            let total = GradSummary::from_values(grad.shape(), acc, self.keep);
             self.leaf_sums.insert(to, (node_name(tape, to), kind, total));
         }
         Ok(())

@@ -11,13 +11,17 @@
 //! the counter-based random numbers ([`random`], bit for bit on every backend) and what
 //! precision each kernel promises ([`precision`]).
 
+mod choice;
 pub mod cpu;
+pub mod gpu;
 mod image_params;
 mod params;
 pub mod precision;
 pub mod random;
 
+pub use choice::{choose, choose_with, gpu_or_skip, gpu_required_by_env, BackendChoice, Chosen};
 pub use cpu::Cpu;
+pub use gpu::Gpu;
 pub use image_params::*;
 pub use params::*;
 

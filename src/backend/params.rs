@@ -141,13 +141,20 @@ impl GmmDims {
 
 /// The four inputs of the mixture NLL: mixture logits [n, k], means [n, k, d], raw σ
 /// [n, k] or [n, k, d], targets [n, d].
-#[derive(Clone, Copy)]
 pub struct GmmInputs<'a, S> {
     pub logits: &'a S,
     pub means: &'a S,
     pub raw_sigma: &'a S,
     pub target: &'a S,
 }
+
+// References only, so copyable whatever S is (a derive would ask S: Copy).
+impl<S> Clone for GmmInputs<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for GmmInputs<'_, S> {}
 
 /// One Adam step's hyper-parameters. `step` counts from 1 (bias correction). With
 /// `decoupled`, weight decay is AdamW's (p ← p − lr·wd·p); otherwise it is added to the gradient.

@@ -5,6 +5,7 @@ mod explain;
 mod fisher;
 mod gradcheck;
 mod info;
+mod lesson;
 mod progress;
 mod simulate;
 mod train;
@@ -26,6 +27,9 @@ pub enum Command {
     /// Walk the thesis's worked backward pass (Figure 2, eqs. 24–39): by hand, by the tape,
     /// by finite differences.
     Explain(explain::Args),
+    /// Write an interactive backprop lesson: one self-contained HTML page that steps through
+    /// a real forward and backward pass (the thesis network, or the mixture-density head).
+    Lesson(lesson::Args),
     /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`).
     Simulate(simulate::Args),
     /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
@@ -43,6 +47,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Lesson(a) => lesson::run(a),
         Command::Fisher(a) => fisher::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Info(a) => info::run(a),

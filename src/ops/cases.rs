@@ -7,7 +7,7 @@
 //! differences, f32 against f64, and the GPU against the CPU: [`Case::evaluate`] runs a case
 //! on any backend the body was instantiated for.
 
-use crate::autodiff::gradcheck::{gradcheck, CheckInput, GradcheckOptions, Report};
+use crate::autodiff::gradcheck::{gradcheck, gradcheck_on, CheckInput, GradcheckOptions, Report};
 use crate::autodiff::{Tape, Var};
 use crate::backend::{Backend, Cpu, SigmaParam};
 use crate::error::{Error, Result};
@@ -65,6 +65,7 @@ macro_rules! body {
         $crate::ops::cases::Body::new()
             .with::<$crate::backend::Cpu<f64>>(Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f64>, _>($f)))
             .with::<$crate::backend::Cpu<f32>>(Box::new($crate::ops::cases::pin::<$crate::backend::Cpu<f32>, _>($f)))
+            .with::<$crate::backend::Gpu>(Box::new($crate::ops::cases::pin::<$crate::backend::Gpu, _>($f)))
     };
 }
 pub use body;
@@ -94,6 +95,14 @@ impl Case {
     pub fn check(&self) -> Result<Report> {
         let body = self.body.get::<Cpu<f64>>()?;
         gradcheck(|t, v| body(t, v), &self.inputs, self.opts)
+    }
+    /// The analytic gradients of backend B against f64 finite differences on the CPU, with
+    /// the given tolerances (for the GPU: `GradcheckOptions::f32_options`).
+    pub fn check_on<B: Backend>(&self, backend: &B, atol: f64, rtol: f64) -> Result<Report> {
+        let analytic = self.body.get::<B>()?;
+        let f64_body = self.body.get::<Cpu<f64>>()?;
+        let opts = GradcheckOptions { atol, rtol, ..self.opts };
+        gradcheck_on(backend, analytic.as_ref(), |t, v| f64_body(t, v), &self.inputs, opts)
     }
     /// Forward value and gradients of the output (seeded with ones) on backend B, for
     /// precision and backend-parity checks: (output, gradient of each `grad` input).

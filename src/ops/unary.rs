@@ -28,6 +28,9 @@ impl<B: Backend> BackwardRule<B> for Map {
             _ => String::new(),
         }
     }
+    fn pointwise(&self) -> bool {
+        true
+    }
     fn backward(&self, c: &BackwardCtx<'_, B>) -> Result<Vec<Option<Tensor<B>>>> {
         // ∂E/∂x_i = ∂E/∂y_i · f'(x_i)
         let g = c

@@ -3,8 +3,8 @@
 
 use super::thesis_net::{Explanation, WeightWalk};
 
-const ERRATUM_13: &str = "X = Σ V h + T as in eqs. 1 and 3; eqs. 13–14 have a stray ½ (erratum, notes/errata.md)";
-const ERRATUM_29: &str = "erratum: eq. 29 prints V − λ{V − (Y−y)Y(1−Y)h}; the update is V − λ (Y−y) Y(1−Y) h";
+pub(crate) const ERRATUM_13: &str = "X = Σ V h + T as in eqs. 1 and 3; eqs. 13–14 have a stray ½ (erratum, notes/errata.md)";
+pub(crate) const ERRATUM_29: &str = "erratum: eq. 29 prints V − λ{V − (Y−y)Y(1−Y)h}; the update is V − λ (Y−y) Y(1−Y) h";
 
 fn fixed(x: f64) -> String {
     format!("{x:>13.9}")
@@ -23,7 +23,7 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 impl Explanation {
-    fn heading(&self) -> [String; 2] {
+    pub(crate) fn heading(&self) -> [String; 2] {
         [
             format!(
                 "The network of the thesis's Figure 2: 4 inputs → 3 (σ = sigmoid) → 4 (f = {}) → 2 outputs (g = sigmoid)",
@@ -36,7 +36,7 @@ impl Explanation {
         ]
     }
 
-    fn three(w: &WeightWalk) -> [(&'static str, f64); 3] {
+    pub(crate) fn three(w: &WeightWalk) -> [(&'static str, f64); 3] {
         [
             ("chain rule (product of the factors)", w.hand),
             ("tape (backward pass)", w.tape),
@@ -44,7 +44,7 @@ impl Explanation {
         ]
     }
 
-    fn update_line(&self, w: &WeightWalk) -> String {
+    pub(crate) fn update_line(&self, w: &WeightWalk) -> String {
         format!(
             "{0} ← {0} − λ ∂E_k/∂{0} = {1:.9} − {2} · ({3:.9}) = {4:.9}",
             w.weight, w.old, self.lr, w.hand, w.updated

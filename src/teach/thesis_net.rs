@@ -16,11 +16,15 @@
 //! by factor from the forward values, as the hand-derived chain rule does; by the tape's
 //! backward pass; and by central finite differences in f64. Then the SGD update (eqs. 29, 39).
 
+use super::fd_options;
+use super::Moment;
+use crate::autodiff::gradcheck::{gradcheck, CheckInput, Report};
 use crate::autodiff::{Tape, Trace, Var};
 use crate::backend::Cpu;
 use crate::error::{Error, Result};
 use crate::nn::init::{seed_for, Init};
 use crate::tensor::Tensor;
+use ndarray::{ArrayD, IxDyn};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -81,6 +85,19 @@ pub struct Param {
     pub values: Vec<f64>,
 }
 
+impl Param {
+    /// Registered on `tape` under its name.
+    pub(crate) fn on<'t>(&self, tape: &'t Tape<Cpu64>) -> Result<Var<'t, Cpu64>> {
+        Ok(tape.param(self.name, &Tensor::from_f64(tape.backend(), &self.values, &self.shape)?))
+    }
+    /// An input of the gradient checker, named like the parameter.
+    pub(crate) fn check_input(&self) -> Result<CheckInput> {
+        let a = ArrayD::from_shape_vec(IxDyn(&self.shape), self.values.clone())
+            .map_err(|e| Error::invalid("teach", format!("{}: {e}", self.name)))?;
+        Ok(CheckInput::wrt(self.name, a))
+    }
+}
+
 /// The 4 → 3 → 4 → 2 network with one training sample (x_k, y_k).
 #[derive(Clone, Debug)]
 pub struct ThesisNet {
@@ -96,15 +113,18 @@ pub struct ThesisNet {
 /// Layer widths of Figure 2, layer 1 (inputs) to layer 4 (outputs).
 pub const WIDTHS: [usize; 4] = [4, 3, 4, 2];
 
-/// The values of one forward pass on a tape.
-struct Nodes<'t> {
-    x2: Var<'t, Cpu64>,
-    h2: Var<'t, Cpu64>,
-    x3: Var<'t, Cpu64>,
-    h3: Var<'t, Cpu64>,
-    x4: Var<'t, Cpu64>,
-    out: Var<'t, Cpu64>,
-    e: Var<'t, Cpu64>,
+/// The values of one forward pass on a tape, labelled with their thesis names (`X^2`, `h^2`,
+/// …, `Y`, `E`) so that traces and pictures of the tape name them.
+pub struct ThesisVars<'t> {
+    pub x: Var<'t, Cpu64>,
+    pub x2: Var<'t, Cpu64>,
+    pub h2: Var<'t, Cpu64>,
+    pub x3: Var<'t, Cpu64>,
+    pub h3: Var<'t, Cpu64>,
+    pub x4: Var<'t, Cpu64>,
+    pub out: Var<'t, Cpu64>,
+    pub y: Var<'t, Cpu64>,
+    pub e: Var<'t, Cpu64>,
 }
 
 impl ThesisNet {
@@ -132,7 +152,7 @@ impl ThesisNet {
         ThesisNet { f, x, y, params }
     }
 
-    fn param(&self, name: &str) -> Result<&Param> {
+    pub(crate) fn param(&self, name: &str) -> Result<&Param> {
         self.params
             .iter()
             .find(|p| p.name == name)
@@ -149,40 +169,38 @@ impl ThesisNet {
         Ok(p.values[(i - 1) * cols + (j - 1)])
     }
 
-    /// A copy with V^l_ij (1-based) moved by `delta`.
-    fn nudged(&self, name: &str, i: usize, j: usize, delta: f64) -> Result<Self> {
-        self.weight(name, i, j)?;
-        let mut net = self.clone();
-        let p = net.params.iter_mut().find(|p| p.name == name).expect("checked by weight()");
-        let cols = p.shape.get(1).copied().unwrap_or(1);
-        p.values[(i - 1) * cols + (j - 1)] += delta;
-        Ok(net)
+    /// One forward pass on `tape`, the parameters registered under their thesis names.
+    pub fn forward<'t>(&self, tape: &'t Tape<Cpu64>) -> Result<ThesisVars<'t>> {
+        let params = self.params.iter().map(|p| p.on(tape)).collect::<Result<Vec<_>>>()?;
+        self.forward_with(tape, &params)
     }
 
-    fn build<'t>(&self, tape: &'t Tape<Cpu64>) -> Result<Nodes<'t>> {
-        let b = tape.backend();
-        let p = |name: &str| -> Result<Var<'t, Cpu64>> {
-            let prm = self.param(name)?;
-            Ok(tape.param(name, &Tensor::from_f64(b, &prm.values, &prm.shape)?))
+    /// The forward pass with V², T², V³, T³, V⁴, T⁴ given as values on the tape (in the order
+    /// of `params`), so that the gradient checker can place them as it likes.
+    fn forward_with<'t>(&self, tape: &'t Tape<Cpu64>, p: &[Var<'t, Cpu64>]) -> Result<ThesisVars<'t>> {
+        let [v2, t2, v3, t3, v4, t4] = p else {
+            return Err(Error::invalid("thesis_net", format!("expected 6 parameters, got {}", p.len())));
         };
         let x = tape.input_f64(&self.x, &[1, WIDTHS[0]])?.named("x");
-        let x2 = x.linear(p("V^2")?, Some(p("T^2")?))?.named("X^2");
+        let x2 = x.linear(*v2, Some(*t2))?.named("X^2");
         let h2 = x2.sigmoid()?.named("h^2");
-        let x3 = h2.linear(p("V^3")?, Some(p("T^3")?))?.named("X^3");
+        let x3 = h2.linear(*v3, Some(*t3))?.named("X^3");
         let h3 = self.f.on(x3)?.named("h^3");
-        let x4 = h3.linear(p("V^4")?, Some(p("T^4")?))?.named("X^4");
+        let x4 = h3.linear(*v4, Some(*t4))?.named("X^4");
         let out = x4.sigmoid()?.named("Y");
         let y = tape.input_f64(&self.y, &[1, WIDTHS[3]])?.named("y");
         let diff = out.sub(y)?.named("Y − y");
         let sq = diff.square()?.named("(Y − y)²");
         let e = sq.sum()?.named("Σ (Y − y)²").mul_scalar(0.5)?.named("E");
-        Ok(Nodes {
+        Ok(ThesisVars {
+            x,
             x2,
             h2,
             x3,
             h3,
             x4,
             out,
+            y,
             e,
         })
     }
@@ -190,15 +208,29 @@ impl ThesisNet {
     /// E_k of one forward pass without gradients.
     pub fn loss(&self) -> Result<f64> {
         let tape = Tape::new(Cpu64::default()).no_grad();
-        self.build(&tape)?.e.item()
+        self.forward(&tape)?.e.item()
     }
 
-    /// Central finite difference (E(w + ε) − E(w − ε)) / 2ε of E_k in V^l_ij, in f64.
-    pub fn finite_difference(&self, name: &str, i: usize, j: usize, eps: f64) -> Result<f64> {
-        let up = self.nudged(name, i, j, eps)?.loss()?;
-        let down = self.nudged(name, i, j, -eps)?.loss()?;
-        Ok((up - down) / (2.0 * eps))
+    /// ∂E_k/∂w for every element w of every parameter by central differences in f64, from the
+    /// gradient checker (each input of the report is named like the parameter, `V^4`, …;
+    /// [`crate::autodiff::gradcheck::InputReport::numeric_flat`] gives the numbers in order).
+    pub fn gradcheck(&self) -> Result<Report> {
+        let inputs = self.params.iter().map(Param::check_input).collect::<Result<Vec<_>>>()?;
+        gradcheck(|t, v| Ok(self.forward_with(t, v)?.e), &inputs, fd_options())
     }
+}
+
+/// Element (i, j) (1-based, as in the thesis) of the finite differences for parameter `name`.
+fn numeric(report: &Report, net: &ThesisNet, name: &str, i: usize, j: usize) -> Result<f64> {
+    net.weight(name, i, j)?;
+    let cols = net.param(name)?.shape.get(1).copied().unwrap_or(1);
+    report
+        .inputs
+        .iter()
+        .find(|r| r.name == name)
+        .and_then(|r| r.numeric_flat())
+        .map(|v| v[(i - 1) * cols + (j - 1)])
+        .ok_or_else(|| Error::Tape(format!("the gradient check has no numbers for {name}")))
 }
 
 /// One factor of the chain rule, with its equation number in the thesis.
@@ -210,12 +242,17 @@ pub struct Factor {
     pub value: f64,
     /// The same quantity as the tape holds it, where the tape keeps it (∂E/∂Y, ∂E/∂X⁴, ∂E/∂h³).
     pub tape: Option<f64>,
+    /// Where the backward pass computes this factor: the step of the labelled value `Y`, `X^4`, ….
+    pub at: Moment,
 }
 
 /// The derivative of E_k in one weight, three ways, and its gradient-descent update.
 #[derive(Clone, Debug)]
 pub struct WeightWalk {
     pub weight: String,
+    /// The parameter (`V^4`) and the 1-based (i, j) of the weight in it.
+    pub param: &'static str,
+    pub index: (usize, usize),
     /// Equation numbers of the chain rule, of the product and of the update.
     pub eqs: [&'static str; 3],
     pub chain: String,
@@ -225,7 +262,7 @@ pub struct WeightWalk {
     pub hand: f64,
     /// The tape's ∂E_k/∂w.
     pub tape: f64,
-    /// The central finite difference in f64.
+    /// The central finite difference in f64 (from the gradient checker).
     pub numeric: f64,
     pub old: f64,
     pub updated: f64,
@@ -261,21 +298,33 @@ pub struct Explanation {
     pub trace: Trace,
     /// The tape after backward, as Graphviz DOT.
     pub dot: String,
+    /// The gradient checker on every parameter: E_k's central differences (ε = 1e-6) beside
+    /// the tape's gradient, every element.
+    pub gradcheck: Report,
 }
 
-/// Finite-difference step: small enough for a 1e-9 truncation error, large enough for f64.
-const EPS: f64 = 1e-6;
+/// Gradients with at most this many elements are kept whole in the trace (the largest here,
+/// V³, has 12).
+const TRACE_VALUES: usize = 64;
 
 /// Builds the network for `seed`, runs one forward and one backward pass, and walks the
 /// thesis's two worked derivatives.
 pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
+    let tape = Tape::new(Cpu64::default()).retain_grads(true);
+    explain_on(&tape, &ThesisNet::new(seed, f), seed, lr)
+}
+
+/// [`explain`] on a tape of the caller's (which must retain gradients); afterwards the tape
+/// holds the forward pass and has run backward, for pages that draw it.
+pub(crate) fn explain_on(tape: &Tape<Cpu64>, net: &ThesisNet, seed: u64, lr: f64) -> Result<Explanation> {
     if !lr.is_finite() {
         return Err(Error::invalid("explain", format!("the learning rate λ must be finite, got {lr}")));
     }
-    let net = ThesisNet::new(seed, f);
-    let tape = Tape::new(Cpu64::default()).retain_grads(true);
-    let n = net.build(&tape)?;
-    let (grads, trace) = tape.backward_traced(n.e)?;
+    let f = net.f;
+    let n = net.forward(tape)?;
+    let mut trace = Trace::keeping_values(TRACE_VALUES);
+    let grads = tape.backward_observed(n.e, Some(&mut trace))?;
+    let report = net.gradcheck()?;
     let b = tape.backend();
     let val = |v: Var<'_, Cpu64>| v.to_vec();
     let grad = |v: Var<'_, Cpu64>| -> Result<Vec<f64>> { grads.wrt(v)?.to_vec_f64(b) };
@@ -313,14 +362,14 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
     let d26 = out[0] * (1.0 - out[0]);
     let d27 = h3[3];
     let hand = d25 * d26 * d27;
-    let mut w1 = walk(&net, lr, ("V^4", 1, 4), param_grad("V^4", 1, 4)?, hand)?;
+    let mut w1 = walk(net, &report, lr, ("V^4", 1, 4), param_grad("V^4", 1, 4)?, hand)?;
     w1.weight = "V⁴₁₄".into();
     w1.eqs = ["24", "28", "29"];
     w1.chain = "∂E_k/∂V⁴₁₄ = ∂E_k/∂Y₁ · ∂Y₁/∂X⁴₁ · ∂X⁴₁/∂V⁴₁₄".into();
     w1.factors = vec![
-        factor("25", "∂E_k/∂Y₁", "Y₁ − y_k1", d25, Some(gy[0])),
-        factor("26", "∂Y₁/∂X⁴₁", "g'(X⁴₁) = Y₁(1 − Y₁)", d26, None),
-        factor("27", "∂X⁴₁/∂V⁴₁₄", "h³₄", d27, None),
+        factor("25", "∂E_k/∂Y₁", "Y₁ − y_k1", d25, Some(gy[0]), "Y"),
+        factor("26", "∂Y₁/∂X⁴₁", "g'(X⁴₁) = Y₁(1 − Y₁)", d26, None, "Y"),
+        factor("27", "∂X⁴₁/∂V⁴₁₄", "h³₄", d27, None, "X^4"),
     ];
     w1.product_formula = "(Y₁ − y_k1) · [Y₁(1 − Y₁)] · h³₄".into();
     if d27 == 0.0 {
@@ -336,18 +385,25 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
     let d36 = f.derivative(x3[3], h3[3]);
     let d37 = h2[2];
     let hand = d31 * d36 * d37;
-    let mut w2 = walk(&net, lr, ("V^3", 4, 3), param_grad("V^3", 4, 3)?, hand)?;
+    let mut w2 = walk(net, &report, lr, ("V^3", 4, 3), param_grad("V^3", 4, 3)?, hand)?;
     w2.weight = "V³₄₃".into();
     w2.eqs = ["30", "38", "39"];
     w2.chain = "∂E_k/∂V³₄₃ = ∂E_k/∂h³₄ · ∂h³₄/∂X³₄ · ∂X³₄/∂V³₄₃".into();
     w2.factors = vec![
-        factor("34", "∂E_Y1/∂X⁴₁", "(Y₁ − y_k1) · Y₁(1 − Y₁)", d34, Some(gx4[0])),
-        factor("35", "∂X⁴₁/∂h³₄", "V⁴₁₄", d35, None),
-        factor("32", "∂E_Y1/∂h³₄", "(34) · (35)", d32, None),
-        factor("33", "∂E_Y2/∂h³₄", "(Y₂ − y_k2) · Y₂(1 − Y₂) · V⁴₂₄", d33, None),
-        factor("31", "∂E_k/∂h³₄", "(32) + (33)", d31, Some(gh3[3])),
-        factor("36", "∂h³₄/∂X³₄", &format!("f'(X³₄) = {}", f.derivative_formula()), d36, None),
-        factor("37", "∂X³₄/∂V³₄₃", "h²₃", d37, None),
+        factor("34", "∂E_Y1/∂X⁴₁", "(Y₁ − y_k1) · Y₁(1 − Y₁)", d34, Some(gx4[0]), "X^4"),
+        factor("35", "∂X⁴₁/∂h³₄", "V⁴₁₄", d35, None, "X^4"),
+        factor("32", "∂E_Y1/∂h³₄", "(34) · (35)", d32, None, "X^4"),
+        factor("33", "∂E_Y2/∂h³₄", "(Y₂ − y_k2) · Y₂(1 − Y₂) · V⁴₂₄", d33, None, "X^4"),
+        factor("31", "∂E_k/∂h³₄", "(32) + (33)", d31, Some(gh3[3]), "X^4"),
+        factor(
+            "36",
+            "∂h³₄/∂X³₄",
+            &format!("f'(X³₄) = {}", f.derivative_formula()),
+            d36,
+            None,
+            "h^3",
+        ),
+        factor("37", "∂X³₄/∂V³₄₃", "h²₃", d37, None, "X^3"),
     ];
     w2.product_formula = "{(34)·V⁴₁₄ + ∂E_Y2/∂h³₄} · f'(X³₄) · h²₃".into();
     if d36 == 0.0 {
@@ -363,21 +419,31 @@ pub fn explain(seed: u64, lr: f64, f: Activation) -> Result<Explanation> {
         walks: vec![w1, w2],
         trace,
         dot,
+        gradcheck: report,
     })
 }
 
 /// The three derivatives and the update of weight `param`_ij; the caller fills in the text.
-fn walk(net: &ThesisNet, lr: f64, (param, i, j): (&str, usize, usize), tape: f64, hand: f64) -> Result<WeightWalk> {
+fn walk(
+    net: &ThesisNet,
+    report: &Report,
+    lr: f64,
+    (param, i, j): (&'static str, usize, usize),
+    tape: f64,
+    hand: f64,
+) -> Result<WeightWalk> {
     let old = net.weight(param, i, j)?;
     Ok(WeightWalk {
         weight: String::new(),
+        param,
+        index: (i, j),
         eqs: [""; 3],
         chain: String::new(),
         factors: Vec::new(),
         product_formula: String::new(),
         hand,
         tape,
-        numeric: net.finite_difference(param, i, j, EPS)?,
+        numeric: numeric(report, net, param, i, j)?,
         old,
         updated: old - lr * hand,
         note: None,
@@ -392,12 +458,13 @@ fn row(symbol: &str, formula: &str, values: Vec<f64>) -> ForwardRow {
     }
 }
 
-fn factor(eq: &'static str, symbol: &str, formula: &str, value: f64, tape: Option<f64>) -> Factor {
+fn factor(eq: &'static str, symbol: &str, formula: &str, value: f64, tape: Option<f64>, at: &'static str) -> Factor {
     Factor {
         eq,
         symbol: symbol.into(),
         formula: formula.into(),
         value,
         tape,
+        at: Moment::Backward(at),
     }
 }

@@ -311,3 +311,33 @@ fn bad_input_is_a_clear_error() {
     assert!(CmdDataset::open(&dir.join("nope"), &spec("T")).is_err());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Targets: min–max on the CMD ranges, ln A when asked, and back.
+#[test]
+fn targets_scale_and_unscale() {
+    let theta = [0.3, 0.8, 1.0, 4.0, 0.5, 2.0];
+    let lin = Targets::parse("Omega_m,sigma_8,A_SN1,A_AGN1,A_SN2,A_AGN2", false).unwrap();
+    let s = lin.scale(&theta);
+    let want = [0.5, 0.5, 0.75 / 3.75, 1.0, 0.0, 1.0];
+    for (g, w) in s.iter().zip(want) {
+        assert!((g - w).abs() < 1e-12, "{s:?}");
+    }
+    let ln = Targets::parse("all", true).unwrap();
+    let s = ln.scale(&theta);
+    assert!(
+        (s[2] - 0.5).abs() < 1e-12 && (s[3] - 1.0).abs() < 1e-12,
+        "A = 1 is the middle of [1/4, 4] in ln A: {s:?}"
+    );
+    for t in [&lin, &ln] {
+        let s = t.scale(&theta);
+        for (j, &v) in s.iter().enumerate() {
+            assert!((t.unscale(j, v) - theta[j]).abs() < 1e-12);
+            // The slope is d(physical)/d(scaled).
+            let h = 1e-6;
+            let fd = (t.unscale(j, v + h) - t.unscale(j, v - h)) / (2.0 * h);
+            assert!((t.unscale_slope(j, v) / fd - 1.0).abs() < 1e-6);
+        }
+    }
+    assert_eq!(Targets::parse("s8, Om", false).unwrap().names(), ["sigma_8", "Omega_m"]);
+    assert!(Targets::parse("Omega_m,Omega_m", false).is_err());
+}

@@ -102,6 +102,9 @@ impl<'a> Batches<'a> {
                 Ok::<(), Error>(())
             },
         )?;
+        for ch in 0..c {
+            self.ds.channel(ch).release();
+        }
         let d = self.targets.len();
         let mut y = Array2::<f32>::zeros((maps.len(), d));
         for (row, &m) in y.outer_iter_mut().zip(maps) {

@@ -45,6 +45,9 @@ impl Transform {
     }
 }
 
+/// Maps read between two releases of the mapped pages.
+const RELEASE_EVERY: usize = 64;
+
 /// The statistics of one channel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChannelNorm {
@@ -121,19 +124,26 @@ impl Normaliser {
         for (c, field) in ds.spec.fields.iter().enumerate() {
             let t = Transform::of_field(field);
             let px = ds.size() * ds.size();
-            let m = maps
-                .par_iter()
-                .map_init(
-                    || vec![0.0; px],
-                    |buf, &i| {
-                        transformed(ds, c, i, ds.channel(c).map(i), t, buf)?;
-                        let mean = buf.iter().sum::<f64>() / px as f64;
-                        let m2 = buf.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>();
-                        progress(1);
-                        Ok(Moments { n: px as f64, mean, m2 })
-                    },
-                )
-                .try_reduce(Moments::default, |a, b| Ok(a.merge(b)))?;
+            let mut m = Moments::default();
+            // In chunks, releasing the mapped pages after each, so that resident memory stays
+            // at a chunk's worth whatever the file size.
+            for chunk in maps.chunks(RELEASE_EVERY) {
+                let part = chunk
+                    .par_iter()
+                    .map_init(
+                        || vec![0.0; px],
+                        |buf, &i| {
+                            transformed(ds, c, i, ds.channel(c).map(i), t, buf)?;
+                            let mean = buf.iter().sum::<f64>() / px as f64;
+                            let m2 = buf.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>();
+                            progress(1);
+                            Ok(Moments { n: px as f64, mean, m2 })
+                        },
+                    )
+                    .try_reduce(Moments::default, |a, b| Ok(a.merge(b)))?;
+                m = m.merge(part);
+                ds.channel(c).release();
+            }
             let std = (m.m2 / m.n).sqrt();
             if std.is_nan() || std <= 0.0 {
                 return Err(Error::Other(format!(

@@ -13,15 +13,15 @@ use crate::data::grf::{substream, GaussianField};
 use crate::data::params::{self, SetKind, MAPS_PER_SIM, N_PARAMS};
 use crate::data::synthetic::cmd_model::{temperature, CmdModel};
 use crate::error::{Error, Result};
-use memmap2::MmapMut;
-use ndarray::{ArrayViewMut3, Axis};
-use ndarray_npy::ViewMutNpyExt;
+use ndarray::Array3;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use std::fs::{self, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The suite name of the synthetic files.
 pub const SUITE: &str = "Synthetic";
@@ -104,32 +104,39 @@ pub fn simulate_cmd(cfg: &CmdSetConfig, progress: &(dyn Fn(u64) + Sync)) -> Resu
             .truncate(true)
             .open(&partial)
             .map_err(|e| io("creating", e))?;
+        // The header, and the file extended (sparsely) to its full length; each simulation's
+        // 15 maps are then written at their own offset as soon as they are drawn, so memory
+        // holds only the simulations in flight, whatever the size of the set.
         ndarray_npy::write_zeroed_npy::<f32, _>(&file, (n_maps, cfg.size, cfg.size))
             .map_err(|e| Error::Other(format!("writing the header of {}: {e}", partial.display())))?;
-        // SAFETY: the file was created above by this process and nothing else maps or
-        // truncates it while the map is alive.
-        let mut mmap = unsafe { MmapMut::map_mut(&file) }.map_err(|e| io("memory-mapping", e))?;
-        let mut all =
-            ArrayViewMut3::<f32>::view_mut_npy(&mut mmap).map_err(|e| Error::Other(format!("viewing {}: {e}", partial.display())))?;
-        let sims: Vec<_> = all.axis_chunks_iter_mut(Axis(0), MAPS_PER_SIM).collect();
-        let filled = sims
-            .into_par_iter()
-            .zip(design.par_iter())
-            .enumerate()
-            .try_for_each(|(i, (mut maps, theta))| {
-                // One spectrum per simulation (a slab projection), built where it is used so
-                // that memory does not grow with the number of simulations.
-                let s = cfg.model.spectrum(theta, cfg.size)?;
-                let field = GaussianField::new(grid, |k| s.total(k))?;
-                let sim_seed = substream(cfg.seed ^ 0x5eed_5eed, i as u64);
-                for (j, map) in maps.outer_iter_mut().enumerate() {
-                    draw_map(&field, s.mean, s.mean_variance.sqrt(), substream(sim_seed, j as u64), map);
-                }
-                progress(MAPS_PER_SIM as u64);
-                Ok(())
-            });
-        if let Err(e) = filled.and_then(|()| mmap.flush().map_err(|e| io("flushing", e))) {
-            drop(mmap);
+        let sim_bytes = (MAPS_PER_SIM * cfg.size * cfg.size * 4) as u64;
+        let len = file.metadata().map_err(|e| io("reading the length of", e))?.len();
+        let data_start = len - sim_bytes * design.len() as u64;
+        let file = Mutex::new(file);
+        let filled = design.par_iter().enumerate().try_for_each(|(i, theta)| {
+            // One spectrum per simulation (a slab projection).
+            let s = cfg.model.spectrum(theta, cfg.size)?;
+            let field = GaussianField::new(grid, |k| s.total(k))?;
+            let sim_seed = substream(cfg.seed ^ 0x5eed_5eed, i as u64);
+            let mut maps = Array3::<f32>::zeros((MAPS_PER_SIM, cfg.size, cfg.size));
+            for (j, map) in maps.outer_iter_mut().enumerate() {
+                draw_map(&field, s.mean, s.mean_variance.sqrt(), substream(sim_seed, j as u64), map);
+            }
+            // `<f4`: little-endian float32, whatever the machine.
+            let bytes: Vec<u8> = maps.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let mut f = file.lock().map_err(|_| Error::Other("a simulation thread panicked".into()))?;
+            f.seek(SeekFrom::Start(data_start + i as u64 * sim_bytes))
+                .map_err(|e| io("seeking in", e))?;
+            f.write_all(&bytes).map_err(|e| io("writing", e))?;
+            drop(f);
+            progress(MAPS_PER_SIM as u64);
+            Ok(())
+        });
+        let synced = filled.and_then(|()| {
+            let f = file.into_inner().map_err(|_| Error::Other("a simulation thread panicked".into()))?;
+            f.sync_all().map_err(|e| io("syncing", e))
+        });
+        if let Err(e) = synced {
             let _ = fs::remove_file(&partial);
             return Err(e);
         }
