@@ -256,7 +256,12 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
 fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
     // Everything the command line alone can get wrong, before any data is touched.
     let targets = mdn_data::parse_targets(&a.targets)?;
-    let fields: Vec<String> = a.field.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+    let fields: Vec<String> = a
+        .field
+        .split(',')
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| crate::data::cmd::files::field_name(f).map(str::to_string))
+        .collect::<Result<_>>()?;
     if fields.is_empty() {
         return Err(Error::Other("--field is empty; name a field such as T".into()));
     }

@@ -204,6 +204,13 @@ pub fn resolve(mut spec: DataSpec) -> Result<DataSpec> {
         spec.sims = None;
         ensure_synthetic(&spec.dir, s)?;
     }
+    if !spec.dir.is_dir() {
+        return Err(Error::Other(format!(
+            "the data directory {} does not exist; give the directory of the CMD files with --data, \
+             or leave --data out to train on the built-in synthetic set",
+            spec.dir.display()
+        )));
+    }
     if spec.suite.is_none() {
         spec.suite = Some(find_suite(&spec.dir, &spec.fields[0], &spec.set)?);
     }
