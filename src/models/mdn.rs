@@ -166,7 +166,8 @@ impl MdnArchitecture {
     }
 }
 
-/// An MDN of either trunk.
+/// An MDN of either trunk. (One per model: the larger variant's size costs nothing.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Mdn {
     Thesis(MdnCnn),

@@ -93,7 +93,7 @@ impl TrainOptions {
                 self.batch
             ));
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) || !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.min_lr.is_finite() && self.min_lr >= 0.0) {
             return bad(format!(
                 "learning rates must be positive numbers, got --lr {} (min {})",
                 self.lr, self.min_lr

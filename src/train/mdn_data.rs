@@ -8,6 +8,7 @@
 //! then, if the model takes smaller maps than the files hold, an average over f×f blocks.
 
 use super::mdn::MapSet;
+use super::mdn_eval::CrbFn;
 use super::run_dir::RunDir;
 use crate::data::cmd::{CmdDataset, DatasetSpec, Normaliser, Part, Split, Targets, NORMALISATION_FILE, SPLIT_FILE};
 use crate::data::params::{self, NAMES, N_PARAMS, RANGES};
@@ -69,7 +70,7 @@ pub struct OpenData {
     pub preprocessing: serde_json::Value,
     /// Per-target Cramér–Rao bound (physical units) for one map at a simulation's parameters;
     /// known for synthetic sets made by the current simulator.
-    pub crb: Option<Box<dyn Fn(&[f64]) -> Result<Vec<f64>>>>,
+    pub crb: Option<Box<CrbFn>>,
     split: Split,
     normaliser: Normaliser,
 }
@@ -445,7 +446,7 @@ pub fn open(spec: &DataSpec, arch: &MdnArchitecture, run: Option<&RunDir>, moved
 /// constants): the per-map Cramér–Rao bound of each target at the stored map size, in physical
 /// units (the Fisher matrix is in ln A for the amplitudes; σ_A = A σ_lnA exactly, since the
 /// bound transforms with the Jacobian).
-fn synthetic_crb(dir: &Path, ds: &CmdDataset, arch: &MdnArchitecture) -> Result<Option<Box<dyn Fn(&[f64]) -> Result<Vec<f64>>>>> {
+fn synthetic_crb(dir: &Path, ds: &CmdDataset, arch: &MdnArchitecture) -> Result<Option<Box<CrbFn>>> {
     let Ok(text) = std::fs::read_to_string(dir.join("simulation.json")) else {
         return Ok(None);
     };

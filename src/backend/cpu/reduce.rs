@@ -86,6 +86,10 @@ fn ordered_sum<E: Element>(x: &[E], f: impl Fn(f64) -> f64 + Sync) -> f64 {
     partial.iter().sum()
 }
 
+pub(crate) fn count_nonfinite<E: Element>(x: &[E]) -> usize {
+    x.par_iter().filter(|v| !v.is_finite()).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,8 +108,4 @@ mod tests {
         let seq: f64 = x.chunks(1 << 14).map(|c| c.iter().map(|v| (*v as f64).powi(2)).sum::<f64>()).sum();
         assert_eq!(f64::from_bits(one.0), seq);
     }
-}
-
-pub(crate) fn count_nonfinite<E: Element>(x: &[E]) -> usize {
-    x.par_iter().filter(|v| !v.is_finite()).count()
 }
