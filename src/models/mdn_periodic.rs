@@ -83,7 +83,8 @@ impl MdnPeriodicConfig {
     pub fn stages_for(size: usize) -> (usize, Vec<usize>, Vec<usize>) {
         let mut side = size;
         let mut stem = 0;
-        while side > 64 && side.is_multiple_of(2) {
+        // Halve while the result stays at 64×64 or more (96 keeps its side: 48 would lose scales).
+        while side / 2 >= 64 && side.is_multiple_of(2) {
             side /= 2;
             stem += 1;
         }
@@ -231,7 +232,7 @@ mod tests {
         assert_eq!(s(32), (0, vec![16, 32, 64], vec![2, 2, 2]));
         assert_eq!(s(8), (0, vec![16], vec![2]));
         assert_eq!(s(12), (0, vec![16], vec![2])); // 6×6 would be below 8×8
-        assert_eq!(s(96), (0, vec![16, 32, 64], vec![2, 2, 2])); // 96 → 48 → 24 → 12
-        assert_eq!(s(192), (1, vec![16, 32, 64], vec![2, 2, 2])); // 192 → 96, then as 96
+        assert_eq!(s(96), (0, vec![16, 32, 64, 128], vec![2, 2, 2, 2])); // 96 → 48 → 24 → 12
+        assert_eq!(s(192), (1, vec![16, 32, 64, 128], vec![2, 2, 2, 2])); // 192 → 96, then as 96
     }
 }
