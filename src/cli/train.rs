@@ -1,6 +1,7 @@
 //! `cosmograd train <model>`: training runs. `train mdn` trains a mixture density network that
 //! infers the CMD parameters from maps — with no arguments on a cached synthetic set, sized so
-//! that generation, training and evaluation take about ten minutes on two cores.
+//! that generation, training and evaluation take minutes on two cores (about 5 idle; measured
+//! in notes/results-mdn.md).
 
 use crate::backend::Cpu;
 use crate::error::{Error, Result};
