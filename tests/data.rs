@@ -3,8 +3,16 @@
 
 #[path = "data/cli.rs"]
 mod cli;
+#[path = "data/cli_fields.rs"]
+mod cli_fields;
 #[path = "data/cmd.rs"]
 mod cmd;
+#[path = "data/field_comparison.rs"]
+mod field_comparison;
+#[path = "data/field_shapes.rs"]
+mod field_shapes;
+#[path = "data/field_theory.rs"]
+mod field_theory;
 #[path = "data/fisher.rs"]
 mod fisher;
 #[path = "data/fourier.rs"]
@@ -14,10 +22,16 @@ mod fourier;
 mod golden_json;
 #[path = "data/grf.rs"]
 mod grf;
+#[path = "data/ks.rs"]
+mod ks;
 #[path = "data/power_spectrum.rs"]
 mod power_spectrum;
+#[path = "data/quijote.rs"]
+mod quijote;
 #[path = "data/simulate.rs"]
 mod simulate;
+#[path = "data/slices.rs"]
+mod slices;
 #[path = "data/spectrum.rs"]
 mod spectrum;
 

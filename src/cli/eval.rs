@@ -1,4 +1,4 @@
-//! `cosmograd eval <model>`: judging trained models. `eval mdn --run RUN` evaluates an MDN
+//! `cosmograd eval <what>`: judging what a model produced. `eval mdn --run RUN` evaluates an MDN
 //! run's best checkpoint on its held-out test simulations: accuracy, calibration, and on
 //! synthetic data the distance to the Cramér–Rao bound (notes/results-mdn.md explains each
 //! number); it writes `eval.json`, `predictions.csv` and figures into the run directory.
@@ -19,13 +19,15 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(subcommand)]
-    pub model: Model,
+    pub what: Evaluation,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Model {
+pub enum Evaluation {
     /// Evaluate an MDN run on its test simulations (per-parameter accuracy and calibration).
     Mdn(MdnArgs),
+    /// Judge generated density maps against real ones with the field-statistics suite.
+    Fields(super::eval_fields::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -45,8 +47,9 @@ pub struct MdnArgs {
 }
 
 pub fn run(a: Args) -> Result<i32> {
-    match a.model {
-        Model::Mdn(m) => run_mdn(m),
+    match a.what {
+        Evaluation::Mdn(m) => run_mdn(m),
+        Evaluation::Fields(f) => super::eval_fields::run(f),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `cosmograd` command line: one binary, one subcommand per job.
 
 mod eval;
+mod eval_fields;
 mod explain;
 mod fisher;
 mod gradcheck;
@@ -8,6 +9,7 @@ mod info;
 mod lesson;
 mod progress;
 mod simulate;
+mod simulate_quijote;
 mod train;
 
 use crate::error::Result;
@@ -32,7 +34,8 @@ pub enum Command {
     /// Write an interactive backprop lesson: one self-contained HTML page that steps through
     /// a real forward and backward pass (the thesis network, or the mixture-density head).
     Lesson(lesson::Args),
-    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`).
+    /// Write synthetic data sets in the file layout of the real ones (`simulate cmd`, `simulate
+    /// quijote`).
     Simulate(simulate::Args),
     /// The Fisher matrix and Cramér–Rao bounds of the synthetic CMD maps.
     Fisher(fisher::Args),
@@ -40,7 +43,8 @@ pub enum Command {
     Info(info::Args),
     /// Train a model (`train mdn`: infer the CMD parameters from maps).
     Train(train::Args),
-    /// Evaluate a trained model (`eval mdn --run RUN`).
+    /// Judge what a model produced (`eval mdn --run RUN`: an MDN on its test simulations;
+    /// `eval fields`: generated density fields against real ones).
     Eval(eval::Args),
 }
 

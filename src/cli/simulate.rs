@@ -1,4 +1,4 @@
-//! `cosmograd simulate cmd …`: synthetic data sets in the layout of the real ones.
+//! `cosmograd simulate cmd|quijote …`: synthetic data sets in the layouts of the real ones.
 
 use crate::cli::progress;
 use crate::data::atomic::write_atomic;
@@ -26,6 +26,9 @@ pub enum What {
     /// all six parameters; notes/simulator.md), written as the CMD files
     /// Maps_T_Synthetic_<set>_z=0.00.npy and params_<set>_Synthetic.txt.
     Cmd(CmdArgs),
+    /// Quijote-like lognormal density slices at the Quijote fiducial cosmology (the DDPM's and
+    /// GAN's default data; notes/quijote_sim.md), written as slices.npy and slices.json.
+    Quijote(super::simulate_quijote::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -55,6 +58,7 @@ pub struct CmdArgs {
 pub fn run(a: Args) -> Result<i32> {
     match a.what {
         What::Cmd(c) => cmd(c),
+        What::Quijote(q) => super::simulate_quijote::run(q),
     }
 }
 

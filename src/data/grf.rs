@@ -9,7 +9,7 @@
 
 use crate::data::fourier::{Fft2, Grid};
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -44,15 +44,36 @@ impl GaussianField {
     /// `spectrum` gives P_2D(k) in (Mpc/h)² for k in h/Mpc; it must be finite and ≥ 0 at every
     /// |k| of the grid.
     pub fn new(grid: Grid, spectrum: impl Fn(f64) -> f64) -> Result<Self> {
+        let mut power = Array2::zeros((grid.n, grid.half()));
+        for ((iy, ix), p) in power.indexed_iter_mut() {
+            if iy != 0 || ix != 0 {
+                *p = spectrum(grid.k_mag(iy, ix));
+            }
+        }
+        Self::from_mode_power(grid, power.view())
+    }
+
+    /// A field whose power is given mode by mode rather than as a function of |k|: `power` is
+    /// P(k) in (Mpc/h)² on the half plane N × (N/2 + 1) of `Fft2` (row k_y, column k_x). The
+    /// DC entry is the power of the map mean (its variance is P(0)/L²; 0 gives zero-mean maps,
+    /// as `new` does). What the lognormal simulator needs, whose Gaussian spectrum is the
+    /// transform of ln(1 + ξ) on the grid, not exactly isotropic, with a slab-mean DC term.
+    pub fn from_mode_power(grid: Grid, power: ArrayView2<f64>) -> Result<Self> {
+        let want = [grid.n, grid.half()];
+        if power.shape() != want {
+            return Err(Error::shape(
+                "gaussian field",
+                power.shape(),
+                &want,
+                "mode powers are the N × (N/2 + 1) half plane",
+            ));
+        }
         let (n, l) = (grid.n as f64, grid.box_size);
         let mut amplitude = Array2::zeros((grid.n, grid.half()));
         for ((iy, ix), a) in amplitude.indexed_iter_mut() {
-            if iy == 0 && ix == 0 {
-                continue;
-            }
-            let k = grid.k_mag(iy, ix);
-            let p = spectrum(k);
+            let p = power[[iy, ix]];
             if !(p >= 0.0 && p.is_finite()) {
+                let k = grid.k_mag(iy, ix);
                 return Err(Error::invalid(
                     "gaussian field",
                     format!("the power spectrum must be finite and non-negative; P({k}) = {p}"),

@@ -3,6 +3,7 @@
 pub mod calibration;
 pub mod fields;
 pub mod fisher;
+pub mod map_grid;
 pub mod mixture;
 pub mod normal;
 pub mod plot;

@@ -76,6 +76,8 @@ enum Shape {
     ErrorBars(Vec<(f64, f64, f64, f64)>),
     /// (x from, x to, height): filled bars from zero (a histogram).
     Bars(Vec<(f64, f64, f64)>),
+    /// (x, low, high): a shaded band between two curves.
+    Band(Vec<(f64, f64, f64)>),
 }
 
 struct Layer {
@@ -92,6 +94,7 @@ pub struct Plot {
     y_label: String,
     size: (u32, u32),
     log_y: bool,
+    log_x: bool,
     x_range: Option<(f64, f64)>,
     y_range: Option<(f64, f64)>,
     layers: Vec<Layer>,
@@ -107,6 +110,7 @@ impl Plot {
             y_label: String::new(),
             size: (900, 600),
             log_y: false,
+            log_x: false,
             x_range: None,
             y_range: None,
             layers: Vec::new(),
@@ -127,6 +131,11 @@ impl Plot {
     /// A logarithmic y axis (non-positive values are left out).
     pub fn log_y(mut self) -> Self {
         self.log_y = true;
+        self
+    }
+    /// A logarithmic x axis (non-positive values are left out; a heat map stays linear).
+    pub fn log_x(mut self) -> Self {
+        self.log_x = true;
         self
     }
     pub fn x_range(mut self, lo: f64, hi: f64) -> Self {
@@ -178,6 +187,16 @@ impl Plot {
         });
         self
     }
+    /// A shaded band from `low` to `high` at each x, (x, low, high) in order of x (an error
+    /// band, a scatter range); drawn translucent in the layer's colour.
+    pub fn band(mut self, label: &str, points: &[(f64, f64, f64)]) -> Self {
+        self.layers.push(Layer {
+            label: label.to_string(),
+            shape: Shape::Band(points.to_vec()),
+            color: None,
+        });
+        self
+    }
     /// Sets the colour of the layer added last.
     pub fn color(mut self, color: RGBColor) -> Self {
         if let Some(l) = self.layers.last_mut() {
@@ -197,11 +216,16 @@ impl Plot {
     }
 
     fn ty(&self, y: f64) -> Option<f64> {
-        match self.log_y {
-            true if y > 0.0 => Some(y.log10()),
-            true => None,
-            false => Some(y),
-        }
+        axis_value(self.log_y, y)
+    }
+
+    fn tx(&self, x: f64) -> Option<f64> {
+        axis_value(self.log_x, x)
+    }
+
+    /// A data point in chart coordinates (None where a log axis cannot show it).
+    fn pt(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        Some((self.tx(x)?, self.ty(y)?))
     }
 
     /// The data ranges (padded by 4 %), unless set explicitly.
@@ -214,9 +238,10 @@ impl Plot {
                 Shape::Points(points, _) => points.iter().map(|p| (p.0, p.1)).collect(),
                 Shape::ErrorBars(points) => points.iter().flat_map(|p| [(p.0, p.2), (p.0, p.3)]).collect(),
                 Shape::Bars(bars) => bars.iter().flat_map(|b| [(b.0, 0.0), (b.1, b.2)]).collect(),
+                Shape::Band(points) => points.iter().flat_map(|p| [(p.0, p.1), (p.0, p.2)]).collect(),
             };
             for (x, y) in pts {
-                if let Some(y) = self.ty(y).filter(|y| y.is_finite() && x.is_finite()) {
+                if let Some((x, y)) = self.pt(x, y).filter(|(x, y)| y.is_finite() && x.is_finite()) {
                     xs.push(x);
                     ys.push(y);
                 }
@@ -235,7 +260,10 @@ impl Plot {
             let pad = if hi > lo { 0.04 * (hi - lo) } else { 0.5 };
             (lo - pad, hi + pad)
         };
-        let x = self.x_range.unwrap_or_else(|| span(&xs));
+        let x = match self.x_range {
+            Some((lo, hi)) => (self.tx(lo).unwrap_or(lo), self.tx(hi).unwrap_or(hi)),
+            None => span(&xs),
+        };
         let y = match self.y_range {
             Some((lo, hi)) => (self.ty(lo).unwrap_or(lo), self.ty(hi).unwrap_or(hi)),
             None => span(&ys),
@@ -262,11 +290,11 @@ impl Plot {
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(|e| fail(&e))?;
-        let log_y = self.log_y;
+        let (log_x, log_y) = (self.log_x, self.log_y);
         // Tick positions are computed in floating point, so a zero tick can arrive as −2e-16.
         let snap = |v: f64, span: f64| if v.abs() < 1e-9 * span { 0.0 } else { v };
-        let y_fmt = move |v: &f64| if log_y { tick(10f64.powf(*v)) } else { tick(snap(*v, y1 - y0)) };
-        let x_fmt = |v: &f64| tick(snap(*v, x1 - x0));
+        let y_fmt = move |v: &f64| if log_y { log_tick(*v) } else { tick(snap(*v, y1 - y0)) };
+        let x_fmt = move |v: &f64| if log_x { log_tick(*v) } else { tick(snap(*v, x1 - x0)) };
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
@@ -295,7 +323,7 @@ impl Plot {
             let label = &layer.label;
             let series = match &layer.shape {
                 Shape::Line(points) => {
-                    let pts: Vec<(f64, f64)> = points.iter().filter_map(|&(x, y)| self.ty(y).map(|y| (x, y))).collect();
+                    let pts: Vec<(f64, f64)> = points.iter().filter_map(|&(x, y)| self.pt(x, y)).collect();
                     chart
                         .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                         .map_err(|e| fail(&e))?
@@ -304,7 +332,7 @@ impl Plot {
                     let r = *radius;
                     let dots = points
                         .iter()
-                        .filter_map(|&(x, y, o)| self.ty(y).map(|y| Circle::new((x, y), r, color.mix(o.clamp(0.0, 1.0)).filled())));
+                        .filter_map(|&(x, y, o)| self.pt(x, y).map(|p| Circle::new(p, r, color.mix(o.clamp(0.0, 1.0)).filled())));
                     chart.draw_series(dots).map_err(|e| fail(&e))?
                 }
                 Shape::ErrorBars(points) => {
@@ -324,6 +352,15 @@ impl Plot {
                         .iter()
                         .filter_map(|&(a, b, h)| self.ty(h).map(|h| Rectangle::new([(a, base), (b, h)], color.mix(0.7).filled())));
                     chart.draw_series(rects).map_err(|e| fail(&e))?
+                }
+                Shape::Band(points) => {
+                    // Along the lower edge, back along the upper: one polygon.
+                    let lower = points.iter().filter_map(|&(x, lo, _)| self.pt(x, lo));
+                    let upper: Vec<(f64, f64)> = points.iter().filter_map(|&(x, _, hi)| self.pt(x, hi)).collect();
+                    let outline: Vec<(f64, f64)> = lower.chain(upper.into_iter().rev()).collect();
+                    chart
+                        .draw_series(std::iter::once(Polygon::new(outline, color.mix(0.25).filled())))
+                        .map_err(|e| fail(&e))?
                 }
             };
             if !label.is_empty() {
@@ -368,6 +405,22 @@ pub fn save_grid(plots: &[Plot], cols: usize, cell: (u32, u32), path: impl AsRef
     Ok(())
 }
 
+/// A value on a linear or (base-10) logarithmic axis; None where a log axis cannot show it.
+fn axis_value(log: bool, v: f64) -> Option<f64> {
+    match log {
+        true if v > 0.0 => Some(v.log10()),
+        true => None,
+        false => Some(v),
+    }
+}
+
+/// The label of a tick at 10^v on a log axis: the value to two significant digits (the ticks
+/// are evenly spaced in v, so their values are rarely round).
+fn log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    tick(format!("{x:.1e}").parse().unwrap_or(x))
+}
+
 /// A tick label: plain with at most three decimals (trailing zeros dropped) for moderate
 /// magnitudes, scientific otherwise.
 pub fn tick(v: f64) -> String {
@@ -397,6 +450,8 @@ mod tests {
         assert_eq!(tick(-0.0004), "-4.0e-4");
         assert_eq!(tick(12345.0), "1.2e4");
         assert_eq!(tick(0.125), "0.125");
+        assert_eq!(log_tick(630.957f64.log10()), "630");
+        assert_eq!(log_tick(0.0158f64.log10()), "0.016");
     }
 
     #[test]
@@ -416,6 +471,15 @@ mod tests {
             .log_y()
             .line("train", &line)
             .points("dots", &line[..5], 3)
+            .save(&path)
+            .unwrap();
+        let band: Vec<(f64, f64, f64)> = line.iter().map(|&(x, y)| (x, 0.8 * y, 1.2 * y)).collect();
+        Plot::new("band on log-log axes")
+            .log_x()
+            .log_y()
+            .band("±20 %", &band)
+            .line("mean", &line)
+            .x_range(1.0, 60.0)
             .save(&path)
             .unwrap();
         let png = std::fs::read(&path).unwrap();

@@ -1,4 +1,5 @@
-//! `cosmograd simulate cmd` and `cosmograd fisher` as a user runs them.
+//! `cosmograd simulate cmd` and `cosmograd fisher` as a user runs them (the density-field
+//! commands are in cli_fields.rs).
 
 use crate::scratch_dir;
 use std::process::Command;
