@@ -3,6 +3,8 @@
 
 #[path = "train/cli.rs"]
 mod cli;
+#[path = "train/cmd.rs"]
+mod cmd;
 #[path = "train/common.rs"]
 mod common;
 #[path = "train/mdn_loop.rs"]

@@ -62,17 +62,23 @@ class Thesis(nn.Module):
 
 
 class Periodic(nn.Module):
-    """cosmograd::models::MdnPeriodic: circular 3×3 convolutions without bias, batch norm, ReLU,
-    2×2 average pooling between stages, global average pooling, a dense layer, dropout."""
+    """cosmograd::models::MdnPeriodic: a stem of stride-2 circular 3×3 convolutions, then
+    circular 3×3 convolutions without bias, batch norm, ReLU, 2×2 average pooling between
+    stages, global average pooling, a dense layer, dropout."""
 
     def __init__(self, a):
         super().__init__()
         p, bn = a["periodic"], a["batchnorm"]
         k, d = a["components"], len(a["targets"])
         c_in = a["in_channels"]
+        self.stem = p["stem"]
+        for i in range(self.stem):
+            setattr(self, f"stem{i}", nn.Conv2d(c_in, 16, 3, stride=2, bias=False))
+            setattr(self, f"stem{i}bn", nn.BatchNorm2d(16, eps=bn["eps"], momentum=bn["momentum"]))
+            c_in = 16
         self.layers = []
         for i, w in enumerate(p["widths"]):
-            for j in range(p["convs_per_stage"]):
+            for j in range(p["convs"][i]):
                 setattr(self, f"s{i}c{j}", nn.Conv2d(c_in, w, 3, bias=False))
                 setattr(self, f"s{i}c{j}bn", nn.BatchNorm2d(w, eps=bn["eps"], momentum=bn["momentum"]))
                 self.layers.append((i, j))
@@ -84,6 +90,11 @@ class Periodic(nn.Module):
 
     def features(self, x):
         h = x
+        for i in range(self.stem):
+            # 'same' with stride 2 on an even side: one extra row/column, bottom/right,
+            # taken from the opposite edge (circular).
+            conv, bn = getattr(self, f"stem{i}"), getattr(self, f"stem{i}bn")
+            h = F.relu(bn(conv(F.pad(h, (0, 1, 0, 1), mode="circular"))))
         for i, j in self.layers:
             if i > 0 and j == 0:
                 h = F.avg_pool2d(h, 2)

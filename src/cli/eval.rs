@@ -61,7 +61,7 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
     }
     let config: RunConfig = serde_json::from_str(&run.read_text(files::CONFIG)?)
         .map_err(|e| Error::Other(format!("{} is damaged: {e}", run.file(files::CONFIG).display())))?;
-    let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), true)?;
+    let data = mdn_data::open(&config.data, &config.arch, Some(&run), a.data.as_deref())?;
     let report = evaluate_run(&run, &config, &data, !a.json)?;
     if a.json {
         println!(

@@ -1,6 +1,7 @@
 //! `cosmograd train <model>`: training runs. `train mdn` trains a mixture density network that
 //! infers the CMD parameters from maps — with no arguments on a cached synthetic set, sized so
-//! that generation, training and evaluation take about ten minutes on two cores.
+//! that generation, training and evaluation take minutes on two cores (about 5 idle; measured
+//! in notes/results-mdn.md).
 
 use crate::backend::Cpu;
 use crate::error::{Error, Result};
@@ -34,6 +35,13 @@ pub enum Model {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum BackendKind {
     Cpu,
+}
+
+/// The learning-rate schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Schedule {
+    Cosine,
+    Constant,
 }
 
 /// The defaults of the README's main job (`cosmograd train mdn` with no arguments).
@@ -90,6 +98,10 @@ pub struct MdnArgs {
     /// AdamW's decoupled weight decay.
     #[arg(long, default_value_t = defaults::WEIGHT_DECAY)]
     pub weight_decay: f64,
+    /// `cosine`: one epoch of linear warm-up, then a cosine decay to lr/100; `constant`: the
+    /// same learning rate throughout (as Keras's Adam, the thesis's optimiser).
+    #[arg(long, value_enum, default_value_t = Schedule::Cosine)]
+    pub schedule: Schedule,
     /// Mixture components K.
     #[arg(long, default_value_t = defaults::COMPONENTS)]
     pub components: usize,
@@ -168,7 +180,7 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
         BackendKind::Cpu => Cpu::<f32>::default(),
     };
     let started = std::time::Instant::now();
-    let (run, mut config, resume) = match &a.resume {
+    let (run, config, data, resume) = match &a.resume {
         Some(dir) => {
             let run = RunDir::open(dir)?;
             let config: RunConfig = serde_json::from_str(&run.read_text(files::CONFIG)?).map_err(|e| {
@@ -177,21 +189,27 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
                     run.file(files::CONFIG).display()
                 ))
             })?;
-            (run, config, true)
+            let data = mdn_data::open(&config.data, &config.arch, Some(&run), a.data.as_deref())?;
+            (run, config, data, true)
         }
         None => {
-            let config = fresh_config(&a)?;
-            // The data first: a bad data directory is reported before a run directory exists.
-            mdn_data::check(&config.data)?;
-            (RunDir::create(&a.out, a.force)?, config, false)
+            // The command line and the data — every map — are checked (and a synthetic set
+            // generated) before a run directory exists.
+            if a.out.exists() && !a.force {
+                RunDir::create(&a.out, false)?; // fails with the message about --force
+            }
+            let mut config = fresh_config(&a)?;
+            let data = mdn_data::open(&config.data, &config.arch, None, None)?;
+            if a.schedule == Schedule::Cosine {
+                // A warm-up of one epoch, now that the training split's size is known.
+                config.train.warmup_steps = config.train.steps_per_epoch(data.train.len()) as u64;
+            }
+            let run = RunDir::create(&a.out, a.force)?;
+            data.save(&run)?;
+            run.write_json(files::CONFIG, &config)?;
+            (run, config, data, false)
         }
     };
-    let data = mdn_data::open(&config.data, &config.arch, &run, a.data.as_deref(), resume)?;
-    if !resume {
-        // A warm-up of one epoch, now that the training split's size is known.
-        config.train.warmup_steps = config.train.steps_per_epoch(data.train.len()) as u64;
-        run.write_json(files::CONFIG, &config)?;
-    }
     eprintln!(
         "cosmograd train mdn: {} maps of {} simulations ({} training, {} validation, {} test), {}×{} {}, \
          arch {}, {} parameters → {}",
@@ -246,7 +264,12 @@ fn run_mdn(a: MdnArgs) -> Result<i32> {
 fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
     // Everything the command line alone can get wrong, before any data is touched.
     let targets = mdn_data::parse_targets(&a.targets)?;
-    let fields: Vec<String> = a.field.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
+    let fields: Vec<String> = a
+        .field
+        .split(',')
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| crate::data::cmd::files::field_name(f).map(str::to_string))
+        .collect::<Result<_>>()?;
     if fields.is_empty() {
         return Err(Error::Other("--field is empty; name a field such as T".into()));
     }
@@ -255,7 +278,10 @@ fn fresh_config(a: &MdnArgs) -> Result<RunConfig> {
         epochs: a.epochs,
         batch: a.batch,
         lr: a.lr,
-        min_lr: a.lr / 100.0,
+        min_lr: match a.schedule {
+            Schedule::Cosine => a.lr / 100.0,
+            Schedule::Constant => a.lr,
+        },
         warmup_steps: 0, // one epoch: set once the training split's size is known
         weight_decay: a.weight_decay,
         clip: Some(10.0),

@@ -162,7 +162,15 @@ fn core(sum: &[&Summary], prior_mean: f64) -> BTreeMap<&'static str, f64> {
     BTreeMap::from([
         ("rmse", mse.sqrt()),
         ("prior_rmse", mean(sum.iter().map(|s| (prior_mean - s.truth).powi(2))).sqrt()),
-        ("r2", 1.0 - mse / var),
+        // Undefined when every map has the same truth (a test split of one simulation).
+        (
+            "r2",
+            if var > 1e-12 * (1.0 + tbar * tbar) {
+                1.0 - mse / var
+            } else {
+                f64::NAN
+            },
+        ),
         ("chi2_reduced", mean(sum.iter().map(|s| ((s.truth - s.mean) / s.std).powi(2)))),
         ("coverage_68", coverage(&pit, P68)),
         ("coverage_95", coverage(&pit, P95)),

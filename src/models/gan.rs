@@ -381,7 +381,7 @@ impl Generator {
         let dense = sizes
             .windows(2)
             .enumerate()
-            .map(|(i, w)| Linear::new(store, &format!("fc{}", i + 1), w[0], w[1], true, Init::LecunUniform, a.seed))
+            .map(|(i, w)| Linear::new(store, &format!("fc{}", i + 1), w[0], w[1], true, Init::TorchDefault, a.seed))
             .collect::<Result<_>>()?;
         Ok(Generator {
             arch: a.clone(),
@@ -459,7 +459,7 @@ impl Discriminator {
         let dense = sizes
             .windows(2)
             .enumerate()
-            .map(|(i, w)| Linear::new(store, &format!("fc{}", i + 1), w[0], w[1], true, Init::LecunUniform, a.seed))
+            .map(|(i, w)| Linear::new(store, &format!("fc{}", i + 1), w[0], w[1], true, Init::TorchDefault, a.seed))
             .collect::<Result<_>>()?;
         Ok(Discriminator {
             arch: a.clone(),

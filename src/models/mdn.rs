@@ -58,8 +58,11 @@ pub struct BatchNormSpec {
 /// The periodic trunk's sizes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PeriodicSpec {
+    /// Stride-2 16-channel convolutions before the stages.
+    pub stem: usize,
     pub widths: Vec<usize>,
-    pub convs_per_stage: usize,
+    /// 3×3 convolutions of each stage.
+    pub convs: Vec<usize>,
     pub hidden: usize,
     pub dropout: f64,
 }
@@ -129,6 +132,7 @@ impl MdnArchitecture {
             },
             ArchKind::Periodic => {
                 let d = MdnPeriodicConfig::default();
+                let (stem, widths, convs) = MdnPeriodicConfig::stages_for(input_size);
                 MdnArchitecture {
                     arch: kind,
                     input_size,
@@ -140,8 +144,9 @@ impl MdnArchitecture {
                     batchnorm: BatchNormSpec { eps: 1e-5, momentum: 0.1 },
                     keras_defaults: None,
                     periodic: Some(PeriodicSpec {
-                        widths: d.widths,
-                        convs_per_stage: d.convs_per_stage,
+                        stem,
+                        widths,
+                        convs,
                         hidden: d.hidden,
                         dropout: d.dropout,
                     }),
@@ -161,7 +166,8 @@ impl MdnArchitecture {
     }
 }
 
-/// An MDN of either trunk.
+/// An MDN of either trunk. (One per model: the larger variant's size costs nothing.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Mdn {
     Thesis(MdnCnn),
@@ -197,8 +203,9 @@ impl Mdn {
                 let cfg = MdnPeriodicConfig {
                     input_size: a.input_size,
                     in_channels: a.in_channels,
+                    stem: p.stem,
                     widths: p.widths,
-                    convs_per_stage: p.convs_per_stage,
+                    convs: p.convs,
                     hidden: p.hidden,
                     dropout: p.dropout,
                     components: a.components,

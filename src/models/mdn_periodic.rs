@@ -2,12 +2,18 @@
 //!
 //! ```text
 //! input S×S×C
-//! → stage 1: [Conv w₁ 3×3 circular → BatchNorm → ReLU] × convs     S×S×w₁
-//! → AvgPool 2 → stage 2 (w₂) → … → stage L (w_L)                   S/2^(L−1) × … × w_L
-//! → global average pooling                                          w_L
+//! → stem: [Conv 16 3×3 stride 2 circular → BatchNorm → ReLU] × n_stem      S/2^n_stem
+//! → stage 1: [Conv w₁ 3×3 circular → BatchNorm → ReLU] × n₁
+//! → AvgPool 2 → stage 2 (w₂, n₂) → … → stage L (w_L, n_L)
+//! → global average pooling                                                w_L
 //! → Dense hidden ReLU → Dropout p
 //! → mixture head (K weights, K×D means, K×D widths)
 //! ```
+//!
+//! [`MdnPeriodicConfig::stages_for`] sizes it for a map side: a stem of stride-2 layers down to
+//! 64×64, then stages of widths 16, 32, 64, 128 (two convolutions each) down to 8×8. The stem
+//! filters the map at full resolution (what the high-k band powers need) but keeps only every
+//! other pixel of the result: a full-resolution stage would cost more than all the rest.
 //!
 //! Why each choice, for CMD-style maps (science.md §3–4):
 //! - **Circular padding**: the maps are periodic (a slab of a periodic box), so the opposite
@@ -36,10 +42,12 @@ use crate::ops::{Conv2dOptions, PadMode, Padding};
 pub struct MdnPeriodicConfig {
     pub input_size: usize,
     pub in_channels: usize,
+    /// Stride-2 convolutions (16 channels) before the stages.
+    pub stem: usize,
     /// Channels of each stage; the map is halved between stages.
     pub widths: Vec<usize>,
-    /// 3×3 convolutions per stage.
-    pub convs_per_stage: usize,
+    /// 3×3 convolutions of each stage.
+    pub convs: Vec<usize>,
     /// Width of the dense layer before the head.
     pub hidden: usize,
     /// Drop probability after the dense layer (training only).
@@ -56,8 +64,9 @@ impl Default for MdnPeriodicConfig {
         MdnPeriodicConfig {
             input_size: 64,
             in_channels: 1,
+            stem: 0,
             widths: vec![16, 32, 64, 128],
-            convs_per_stage: 2,
+            convs: vec![2, 2, 2, 2],
             hidden: 128,
             dropout: 0.1,
             components: 3,
@@ -70,24 +79,41 @@ impl Default for MdnPeriodicConfig {
 }
 
 impl MdnPeriodicConfig {
+    /// (stem, widths, convolutions per stage) for maps of side `size` (see the module docs).
+    pub fn stages_for(size: usize) -> (usize, Vec<usize>, Vec<usize>) {
+        let mut side = size;
+        let mut stem = 0;
+        // Halve while the result stays at 64×64 or more (96 keeps its side: 48 would lose scales).
+        while side / 2 >= 64 && side.is_multiple_of(2) {
+            side /= 2;
+            stem += 1;
+        }
+        let mut stages = 1;
+        while side.is_multiple_of(1 << stages) && side >> stages >= 8 && stages < 4 {
+            stages += 1;
+        }
+        let trunk = [16, 32, 64, 128];
+        (stem, trunk[..stages].to_vec(), vec![2; stages])
+    }
     fn validate(&self) -> Result<()> {
         let stages = self.widths.len();
-        if stages == 0 || self.widths.contains(&0) || self.convs_per_stage == 0 || self.hidden == 0 {
+        if stages == 0 || self.widths.contains(&0) || self.convs.contains(&0) || self.hidden == 0 || self.convs.len() != stages {
             return Err(Error::invalid(
                 "mdn_periodic",
                 format!(
-                    "widths {:?}, {} convolutions per stage and a hidden layer of {}: each must be ≥ 1",
-                    self.widths, self.convs_per_stage, self.hidden
+                    "widths {:?}, convolutions {:?} per stage and a hidden layer of {}: one count per stage, each ≥ 1",
+                    self.widths, self.convs, self.hidden
                 ),
             ));
         }
-        let div = 1usize << (stages - 1);
+        let div = 1usize << (self.stem + stages - 1);
         if self.input_size == 0 || !self.input_size.is_multiple_of(div) {
             return Err(Error::invalid(
                 "mdn_periodic",
                 format!(
-                    "input size {} must be a positive multiple of {div} ({} halvings between {stages} stages)",
+                    "input size {} must be a positive multiple of {div} ({} stride-2 layers and {} halvings between {stages} stages)",
                     self.input_size,
+                    self.stem,
                     stages - 1
                 ),
             ));
@@ -113,12 +139,13 @@ struct ConvBn {
     bn: BatchNorm2d,
 }
 
-/// The periodic MDN-CNN; parameters `s<i>c<j>` (convolution j of stage i, no bias: the batch
-/// norm's β is the threshold), `s<i>c<j>bn`, `hidden`, and the head's `logits`, `means`,
-/// `sigmas`.
+/// The periodic MDN-CNN; parameters `stem<i>` and `s<i>c<j>` (stem layer i, convolution j of
+/// stage i; no biases: the batch norm's β is the threshold), each with its batch norm
+/// `stem<i>bn`, `s<i>c<j>bn`, then `hidden`, and the head's `logits`, `means`, `sigmas`.
 #[derive(Clone, Debug)]
 pub struct MdnPeriodic {
     pub config: MdnPeriodicConfig,
+    stem: Vec<ConvBn>,
     stages: Vec<Vec<ConvBn>>,
     hidden: Linear,
     dropout: Dropout,
@@ -129,19 +156,24 @@ impl MdnPeriodic {
     pub fn new<B: Backend>(store: &mut ParamStore<B>, config: MdnPeriodicConfig) -> Result<Self> {
         config.validate()?;
         let seed = config.seed;
-        let circular = Conv2dOptions::new(1, Padding::Same, PadMode::Circular);
-        let mut stages = Vec::new();
         let mut c_in = config.in_channels;
-        for (i, &w) in config.widths.iter().enumerate() {
-            let mut stage = Vec::new();
-            for j in 0..config.convs_per_stage {
-                let name = format!("s{i}c{j}");
-                let conv = Conv2d::new(store, &name, c_in, w, (3, 3), circular, false, Init::HeNormal, seed)?;
-                let bn = BatchNorm2d::new(store, &format!("{name}bn"), w)?;
-                stage.push(ConvBn { conv, bn });
-                c_in = w;
-            }
-            stages.push(stage);
+        let mut layer = |store: &mut ParamStore<B>, name: String, w: usize, stride: usize| -> Result<ConvBn> {
+            let opts = Conv2dOptions::new(stride, Padding::Same, PadMode::Circular);
+            let conv = Conv2d::new(store, &name, c_in, w, (3, 3), opts, false, Init::HeNormal, seed)?;
+            let bn = BatchNorm2d::new(store, &format!("{name}bn"), w)?;
+            c_in = w;
+            Ok(ConvBn { conv, bn })
+        };
+        let stem = (0..config.stem)
+            .map(|i| layer(store, format!("stem{i}"), 16, 2))
+            .collect::<Result<Vec<_>>>()?;
+        let mut stages = Vec::new();
+        for (i, (&w, &convs)) in config.widths.iter().zip(&config.convs).enumerate() {
+            stages.push(
+                (0..convs)
+                    .map(|j| layer(store, format!("s{i}c{j}"), w, 1))
+                    .collect::<Result<Vec<_>>>()?,
+            );
         }
         let hidden = Linear::new(store, "hidden", c_in, config.hidden, true, Init::HeNormal, seed)?;
         let head = MixtureHead::new(
@@ -157,6 +189,7 @@ impl MdnPeriodic {
         Ok(MdnPeriodic {
             dropout: Dropout::new(config.dropout)?,
             config,
+            stem,
             stages,
             hidden,
             head,
@@ -166,6 +199,10 @@ impl MdnPeriodic {
     pub fn forward<'t, B: Backend>(&self, s: &ParamStore<B>, x: Var<'t, B>) -> Result<MixtureParams<'t, B>> {
         check_input("mdn_periodic", &x.shape(), self.config.in_channels, self.config.input_size)?;
         let mut h = x;
+        for (i, l) in self.stem.iter().enumerate() {
+            h = l.conv.forward(s, h)?.named(&format!("stem{i}"));
+            h = l.bn.forward(s, h)?.relu()?.named(&format!("stem{i} h"));
+        }
         for (i, stage) in self.stages.iter().enumerate() {
             if i > 0 {
                 h = AvgPool2d::new(2).forward(h)?.named(&format!("pool{i}"));
@@ -179,5 +216,23 @@ impl MdnPeriodic {
         let h = self.hidden.forward(s, h)?.relu()?.named("hidden h");
         let h = self.dropout.forward(h)?;
         self.head.forward(s, h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stride_two_stem_down_to_sixty_four_then_stages_down_to_eight() {
+        let s = MdnPeriodicConfig::stages_for;
+        assert_eq!(s(64), (0, vec![16, 32, 64, 128], vec![2, 2, 2, 2]));
+        assert_eq!(s(128), (1, vec![16, 32, 64, 128], vec![2, 2, 2, 2]));
+        assert_eq!(s(256), (2, vec![16, 32, 64, 128], vec![2, 2, 2, 2]));
+        assert_eq!(s(32), (0, vec![16, 32, 64], vec![2, 2, 2]));
+        assert_eq!(s(8), (0, vec![16], vec![2]));
+        assert_eq!(s(12), (0, vec![16], vec![2])); // 6×6 would be below 8×8
+        assert_eq!(s(96), (0, vec![16, 32, 64, 128], vec![2, 2, 2, 2])); // 96 → 48 → 24 → 12
+        assert_eq!(s(192), (1, vec![16, 32, 64, 128], vec![2, 2, 2, 2])); // 192 → 96, then as 96
     }
 }

@@ -159,7 +159,7 @@ struct ResBlock {
 
 impl ResBlock {
     fn new<B: Backend>(store: &mut ParamStore<B>, name: &str, c_in: usize, c_out: usize, cfg: &UNetConfig) -> Result<Self> {
-        let (init, seed, g) = (Init::LecunUniform, cfg.seed, cfg.max_groups);
+        let (init, seed, g) = (Init::TorchDefault, cfg.seed, cfg.max_groups);
         let conv = |store: &mut ParamStore<B>, n: &str, ci: usize, k: usize, o: Conv2dOptions| {
             Conv2d::new(store, &format!("{name}.{n}"), ci, c_out, (k, k), o, true, init, seed)
         };
@@ -216,7 +216,7 @@ impl UNet {
     pub fn new<B: Backend>(store: &mut ParamStore<B>, config: UNetConfig) -> Result<Self> {
         config.validate()?;
         let cfg = &config;
-        let (init, seed) = (Init::LecunUniform, cfg.seed);
+        let (init, seed) = (Init::TorchDefault, cfg.seed);
         let (e, l) = (cfg.embed_dim(), cfg.depth);
         let ch = |i: usize| cfg.channels(i);
         let mut down = Vec::new();

@@ -17,16 +17,21 @@
 //! best checkpoint stays as it was.
 
 use super::run_dir::{files, RunDir};
-pub use super::shared::{augmentation, dihedral, epoch_order};
-use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics};
+use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, write_metrics};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
+use crate::data::cmd::Dihedral;
+use crate::data::grf::substream;
 use crate::error::{Error, Result};
 use crate::eval::plot::Plot;
 use crate::models::{Mdn, MdnArchitecture};
 use crate::nn::optim::{Optimizer, WarmupCosine};
 use crate::nn::{checkpoint, Adam, ParamStore};
 use crate::tensor::Tensor;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -89,7 +94,7 @@ impl TrainOptions {
                 self.batch
             ));
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) || !(self.min_lr.is_finite() && self.min_lr >= 0.0) {
+        if !(self.lr.is_finite() && self.lr > 0.0 && self.min_lr.is_finite() && self.min_lr >= 0.0) {
             return bad(format!(
                 "learning rates must be positive numbers, got --lr {} (min {})",
                 self.lr, self.min_lr
@@ -190,17 +195,23 @@ fn assemble(data: &dyn MapSet, idx: &[usize], augment: Option<(u64, usize, usize
     let (c, s, d) = (data.channels(), data.size(), data.target_dim());
     let per = c * s * s;
     let mut x = vec![0f32; idx.len() * per];
-    let mut y = vec![0f64; idx.len() * d];
-    let mut tmp = vec![0f32; per];
-    for (b, &i) in idx.iter().enumerate() {
-        let out = &mut x[b * per..(b + 1) * per];
-        match augment {
+    // The maps of a batch are read (and preprocessed) in parallel.
+    x.par_chunks_mut(per)
+        .zip(idx.par_iter().enumerate())
+        .try_for_each(|(out, (b, &i))| match augment {
             Some((seed, epoch, first)) => {
+                let mut tmp = vec![0f32; per];
                 data.read_map(i, &mut tmp)?;
-                dihedral(&tmp, s, augmentation(seed, epoch, first + b), out);
+                let t = augmentation(seed, epoch, first + b);
+                for (src, dst) in tmp.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
+                    t.apply_into(s, src, dst);
+                }
+                Ok(())
             }
-            None => data.read_map(i, out)?,
-        }
+            None => data.read_map(i, out),
+        })?;
+    let mut y = vec![0f64; idx.len() * d];
+    for (b, &i) in idx.iter().enumerate() {
         data.targets(i, &mut y[b * d..(b + 1) * d]);
     }
     Ok(Batch { x, y, n: idx.len() })
@@ -354,14 +365,17 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
             seconds,
             best,
         };
-        bar.println(format!(
-            "epoch {:>3}: train NLL {:.4}, validation NLL {:.4}{}, {:.1} maps/s",
-            m.epoch,
-            m.train_nll,
-            m.val_nll,
-            if best { " (best)" } else { "" },
-            m.maps_per_s
-        ));
+        say(
+            &bar,
+            format!(
+                "epoch {:>3}: train NLL {:.4}, validation NLL {:.4}{}, {:.1} maps/s",
+                m.epoch,
+                m.train_nll,
+                m.val_nll,
+                if best { " (best)" } else { "" },
+                m.maps_per_s
+            ),
+        );
         history.push(m);
         if opts.patience > 0 && state.epochs_without_improvement >= opts.patience && state.epoch < opts.epochs {
             state.stopped = Some(format!(
@@ -378,10 +392,10 @@ pub fn train<B: Backend>(be: B, job: &TrainJob<'_>, train: &dyn MapSet, val: &dy
         checkpoint::save(run.file(files::LAST), &store, Some(&opt), &metadata)?;
         write_metrics(run, &history)?;
         if let Err(e) = loss_plot(&history, &run.file(files::LOSS_PNG)) {
-            bar.println(format!("warning: {e}"));
+            say(&bar, format!("warning: {e}"));
         }
         if let Some(why) = &state.stopped {
-            bar.println(why.clone());
+            say(&bar, why.clone());
             break;
         }
     }
@@ -474,6 +488,35 @@ pub fn loss_plot(history: &[EpochMetrics], path: &std::path::Path) -> Result<()>
         .save(path)
 }
 
+// The MDN keeps its own seeded orders (the CMD loader's `Dihedral`, `substream` seeds) so the
+// runs of notes/results-mdn.md reproduce exactly; the generative loops use train/shared.rs.
+/// The order of the training maps in `epoch` (0-based): a shuffle seeded by (seed, epoch)
+/// alone.
+pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(substream(seed ^ 0x0de5, epoch as u64)));
+    order
+}
+
+/// The dihedral transform of the map at `position` of `epoch`'s order.
+pub fn augmentation(seed: u64, epoch: usize, position: usize) -> Dihedral {
+    Dihedral::from_index(substream(substream(seed ^ 0xa06, epoch as u64), position as u64))
+}
+
+/// The dropout seed of step `step` (counting from 0).
+fn step_seed(seed: u64, step: u64) -> u64 {
+    substream(seed ^ 0xd0, step)
+}
+
+/// A line above the progress bar, or on stderr when there is no bar (not a terminal).
+fn say(bar: &indicatif::ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
 /// The error for a non-finite loss or gradient: the step run again under the guard names the
 /// first op that produced a non-finite value.
 #[allow(clippy::too_many_arguments)]
@@ -510,4 +553,32 @@ fn nan_error<B: Backend>(
         state.step + 1,
         epoch + 1
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_epoch_order_is_a_seeded_permutation() {
+        let a = epoch_order(3, 0, 100);
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+        assert_eq!(a, epoch_order(3, 0, 100));
+        assert_ne!(a, epoch_order(3, 1, 100));
+        assert_ne!(a, epoch_order(4, 0, 100));
+    }
+
+    #[test]
+    fn augmentations_cover_all_eight_transforms() {
+        let all = Dihedral::all();
+        let mut seen = [0; 8];
+        for p in 0..800 {
+            let t = augmentation(1, 2, p);
+            seen[all.iter().position(|a| *a == t).unwrap()] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 60), "{seen:?}");
+        assert_eq!(augmentation(1, 2, 5), augmentation(1, 2, 5));
+    }
 }

@@ -120,15 +120,12 @@ pub struct EvalReport {
     pub info: BTreeMap<String, serde_json::Value>,
 }
 
+/// The per-map Cramér–Rao bound of each target (physical units) at a simulation's parameters.
+pub type CrbFn = dyn Fn(&[f64]) -> Result<Vec<f64>>;
+
 /// Metrics of every target. `crb(params)` gives, if known, each target's Cramér–Rao bound (in
 /// physical units) for one map at the parameters `params` of its simulation.
-pub fn evaluate(
-    preds: &[MapPrediction],
-    arch: &MdnArchitecture,
-    split: &str,
-    crb: Option<&dyn Fn(&[f64]) -> Result<Vec<f64>>>,
-    seed: u64,
-) -> Result<EvalReport> {
+pub fn evaluate(preds: &[MapPrediction], arch: &MdnArchitecture, split: &str, crb: Option<&CrbFn>, seed: u64) -> Result<EvalReport> {
     if preds.is_empty() {
         return Err(Error::invalid("eval", format!("the {split} split holds no maps")));
     }
@@ -136,8 +133,8 @@ pub fn evaluate(
     let mut bounds: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
     if let Some(f) = crb {
         for p in preds {
-            if !bounds.contains_key(&p.sim) {
-                bounds.insert(p.sim, f(&p.params)?);
+            if let std::collections::btree_map::Entry::Vacant(e) = bounds.entry(p.sim) {
+                e.insert(f(&p.params)?);
             }
         }
     }
@@ -267,7 +264,7 @@ fn pit_plot(run: &RunDir, report: &EvalReport) -> Result<()> {
                 .enumerate()
                 .map(|(i, f)| (i as f64 / 10.0, (i + 1) as f64 / 10.0, f * 10.0))
                 .collect();
-            Plot::new(&format!("{}: PIT, KS {:.3} (p = {:.2})", m.name, m.pit_ks, m.pit_ks_p))
+            Plot::new(&format!("{}: PIT (KS p = {:.2})", m.name, m.pit_ks_p))
                 .labels("F(θ_true)", "density")
                 .x_range(0.0, 1.0)
                 .y_range(0.0, bars.iter().map(|b| b.2).fold(2.0, f64::max))

@@ -2,9 +2,9 @@
 //! metrics, figures, evaluation), with one rule — nothing already there is overwritten unless
 //! the user said `--force` (a fresh run) or `--resume` (the same run, continued).
 
+use crate::data::atomic::write_atomic;
 use crate::error::{Error, Result};
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A run directory and how it may be written.
@@ -92,32 +92,16 @@ impl RunDir {
     /// Writes `value` as pretty JSON to `name`, atomically.
     pub fn write_json(&self, name: &str, value: &impl Serialize) -> Result<()> {
         let text = serde_json::to_string_pretty(value).map_err(|e| Error::Other(format!("{name}: {e}")))?;
-        write_atomically(&self.file(name), text.as_bytes())
+        write_atomic(&self.file(name), text.as_bytes())
     }
     /// Writes text to `name`, atomically.
     pub fn write_text(&self, name: &str, text: &str) -> Result<()> {
-        write_atomically(&self.file(name), text.as_bytes())
+        write_atomic(&self.file(name), text.as_bytes())
     }
     pub fn read_text(&self, name: &str) -> Result<String> {
         let p = self.file(name);
         std::fs::read_to_string(&p).map_err(|e| Error::io(format!("cannot read {}", p.display()), e))
     }
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`: a crash leaves the
-/// old file or the new one, never half of one.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let written = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("cannot write {}", path.display()), e)
-    })
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ fn bad_training_options_are_refused_before_anything_is_written() {
     let out = temp_dir("cli-bad-options");
     let o = out.to_str().unwrap();
     let cases: [(&[&str], &str); 6] = [
-        (&["--targets", "Omega_m,Omega_b"], "unknown target `Omega_b`"),
-        (&["--targets", "sigma_8,sigma_8"], "twice"),
+        (&["--targets", "Omega_m,Omega_b"], "unknown parameter `Omega_b`"),
+        (&["--targets", "sigma_8,sigma_8"], "listed twice"),
         (&["--split", "0.5,0.5"], "three fractions"),
         (&["--batch", "1"], "batch normalisation needs at least 2"),
         (&["--lr", "-1"], "learning rates must be positive"),

@@ -97,7 +97,8 @@ pub fn tiny_arch(size: usize) -> MdnArchitecture {
     let mut a = MdnArchitecture::new(ArchKind::Periodic, size, 1, 2, targets(), 5);
     let p = a.periodic.as_mut().unwrap();
     p.widths = vec![4, 8];
-    p.convs_per_stage = 1;
+    p.convs = vec![1, 1];
+    p.stem = 0;
     p.hidden = 16;
     a
 }

@@ -88,16 +88,46 @@ pub(crate) fn reduce_bcast<E: Element>(g: &[E], map: Bcast, len: usize) -> Vec<E
         (0..mid).into_par_iter().map(one).collect()
     } else if len >= PAR_MIN {
         // A scalar operand: a parallel sum over all of g.
-        vec![E::of(g.par_iter().map(|v| v.f64()).sum::<f64>())]
+        vec![E::of(ordered_sum(g, |v| v))]
     } else {
         (0..mid).map(one).collect()
     }
 }
 
 pub(crate) fn sum_squares<E: Element>(x: &[E]) -> f64 {
-    x.par_iter().map(|v| v.f64() * v.f64()).sum()
+    ordered_sum(x, |v| v * v)
+}
+
+/// Σ f(x_i) in f64, in parallel, with an order of additions that does not depend on the
+/// scheduling: fixed chunks, each summed in order, the chunk sums added in order. (Rayon's own
+/// `sum` splits where work is stolen, so its last bits change from run to run, and a resumed
+/// training run would drift from the uninterrupted one through the clipping norm.)
+fn ordered_sum<E: Element>(x: &[E], f: impl Fn(f64) -> f64 + Sync) -> f64 {
+    const CHUNK: usize = 1 << 14;
+    let partial: Vec<f64> = x.par_chunks(CHUNK).map(|c| c.iter().map(|v| f(v.f64())).sum::<f64>()).collect();
+    partial.iter().sum()
 }
 
 pub(crate) fn count_nonfinite<E: Element>(x: &[E]) -> usize {
     x.par_iter().filter(|v| !v.is_finite()).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_sums_are_the_same_on_any_number_of_threads() {
+        let x: Vec<f32> = (0..300_001).map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 1e-3).collect();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| (sum_squares(&x).to_bits(), ordered_sum(&x, |v| v).to_bits()))
+        };
+        let one = on(1);
+        for threads in [2, 3, 4] {
+            assert_eq!(on(threads), one, "{threads} threads");
+        }
+        let seq: f64 = x.chunks(1 << 14).map(|c| c.iter().map(|v| (*v as f64).powi(2)).sum::<f64>()).sum();
+        assert_eq!(f64::from_bits(one.0), seq);
+    }
 }
