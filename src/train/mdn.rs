@@ -533,7 +533,7 @@ fn nan_error<B: Backend>(
 ) -> Error {
     let tape = Tape::new(be.clone()).training(true).seed(seed).guard(true);
     let rerun = model
-        .nll(store, tape.input(x), tape.input(y))
+        .nll(store, tape.input(x).named("maps"), tape.input(y).named("targets"))
         .and_then(|l| l.mean())
         .and_then(|l| tape.backward(l));
     let culprit = guard_culprit(rerun);

@@ -114,7 +114,7 @@ fn the_report_discriminator_drops_out_only_in_training() {
 }
 
 #[test]
-fn a_step_with_a_non_finite_loss_changes_nothing_and_the_guard_names_the_op() {
+fn a_step_with_a_non_finite_loss_changes_nothing_and_the_guard_names_the_parameter() {
     let be = B::default();
     let arch = GanArchitecture::dcgan(8, 4, 2, true, 1);
     let mut t = GanTrainer::new(be, &arch, &ADAM, 1.0).unwrap();
@@ -137,7 +137,11 @@ fn a_step_with_a_non_finite_loss_changes_nothing_and_the_guard_names_the_op() {
     );
     assert_eq!(t.opt_d.state().step, 0);
     let culprit = t.diagnose("discriminator", &real, &fake, &z, 0);
-    assert!(culprit.contains("linear"), "{culprit}");
+    // The guard checks parameters where they enter the tape: it names the poisoned weight.
+    assert!(
+        culprit.contains("parameter `fc.weight`") && culprit.contains("no op produced it"),
+        "{culprit}"
+    );
     t.d.set("fc.weight", w).unwrap();
     assert!(matches!(t.discriminator_step(&real, &fake, 0).unwrap(), Step::Done(_)));
 }

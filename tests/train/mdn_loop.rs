@@ -145,7 +145,7 @@ fn resuming_with_another_model_is_refused() {
 }
 
 #[test]
-fn a_nan_stops_training_naming_the_step_and_the_op_and_keeps_the_best_checkpoint() {
+fn a_nan_stops_training_naming_the_step_and_the_input_and_keeps_the_best_checkpoint() {
     let mut tr = ToyMaps::new(64, 8, 7);
     let va = ToyMaps::new(16, 8, 8);
     // One epoch reads 64 training maps; validation reads from its own set. The 65th read, the
@@ -156,10 +156,13 @@ fn a_nan_stops_training_naming_the_step_and_the_op_and_keeps_the_best_checkpoint
     let dir = temp_dir("nan");
     let run = RunDir::create(&dir, false).unwrap();
     let err = train(Be::default(), &job(&arch, &opts, &run), &tr, &va).err().unwrap().to_string();
-    // ReLU maps NaN to 0, so the poisoned pixel may leave the loss finite and show up only in
-    // the gradient (through the batch norm's statistics); either way the step is named.
+    // The guard checks values where they enter the tape, so it blames the poisoned map (the
+    // input the loop names `maps`) and the op that read it, not an op downstream.
     assert!(err.contains("step 5 (epoch 2)") && err.contains("NaN"), "{err}");
-    assert!(err.contains("op `conv2d`") && err.contains("forward pass"), "{err}");
+    assert!(
+        err.contains("input `maps`") && err.contains("op `conv2d`") && err.contains("no op produced it"),
+        "{err}"
+    );
     assert!(err.contains("best checkpoint (epoch 1"), "{err}");
     assert!(run.file(files::BEST).is_file());
     std::fs::remove_dir_all(&dir).unwrap();
