@@ -488,8 +488,9 @@ pub fn loss_plot(history: &[EpochMetrics], path: &std::path::Path) -> Result<()>
         .save(path)
 }
 
-// The MDN keeps its own seeded orders (the CMD loader's `Dihedral`, `substream` seeds) so the
-// runs of notes/results-mdn.md reproduce exactly; the generative loops use train/shared.rs.
+// The MDN draws its orders and augmentations with the CMD loader's `Dihedral` and `substream`
+// seeds, as its published runs did; the generative loops draw theirs in train/shared.rs. Making
+// them one is left for a change that also reruns notes/results-mdn.md.
 /// The order of the training maps in `epoch` (0-based): a shuffle seeded by (seed, epoch)
 /// alone.
 pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
