@@ -17,7 +17,7 @@
 
 use super::run_dir::RunDir;
 use super::shared::{
-    augmentation, dihedral, epoch_order, guard_culprit, metadata_json, progress_bar, read_metrics, step_seed, write_metrics,
+    augmentation, dihedral, epoch_order, guard_culprit, load_resumable, metadata_json, progress_bar, read_metrics, step_seed, write_metrics,
 };
 use crate::autodiff::Tape;
 use crate::backend::Backend;
@@ -49,9 +49,9 @@ pub mod meta {
     /// The [`DdpmConfig`](crate::models::DdpmConfig) as JSON.
     pub const MODEL: &str = "ddpm.config";
     /// [`DdpmOptions`](super::DdpmOptions) as JSON.
-    pub const OPTIONS: &str = "train.options";
+    pub const OPTIONS: &str = super::super::shared::OPTIONS_KEY;
     /// [`DdpmState`](super::DdpmState) as JSON.
-    pub const STATE: &str = "train.state";
+    pub const STATE: &str = super::super::shared::STATE_KEY;
 }
 
 /// The prefix of the EMA buffers: `ema.<parameter name>`.
@@ -470,20 +470,7 @@ fn resume_state<B: Backend>(
     if saved.as_ref() != Some(cfg) {
         return Err(incompatible(format!("its model was {saved:?}, now {cfg:?}")));
     }
-    let saved: Option<DdpmOptions> = metadata_json(&info, meta::OPTIONS);
-    if saved.as_ref() != Some(opts) {
-        return Err(incompatible(format!("its training options were {saved:?}, now {opts:?}")));
-    }
-    let state: DdpmState =
-        metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
-    checkpoint::load(&path, store, Some(opt))?;
-    if opt.steps() != state.step {
-        return Err(incompatible(format!(
-            "the optimiser has taken {} steps but the trainer state says {}",
-            opt.steps(),
-            state.step
-        )));
-    }
+    let state: DdpmState = load_resumable(&path, &info, opts, store, opt, |s: &DdpmState| s.step, &incompatible)?;
     let history = read_metrics(run, |m: &DdpmMetrics| m.epoch <= state.epoch).map_err(|e| incompatible(e.to_string()))?;
     Ok((state, history))
 }

@@ -24,7 +24,8 @@
 use super::gan_step::{latents, AdamSettings, DiscriminatorStats, GanTrainer, GeneratorStats, Step};
 use super::run_dir::{files, RunDir};
 use super::shared::{
-    augmentation, dihedral, epoch_order, metadata_json, progress_bar, read_lines, read_metrics, step_seed, write_lines, write_metrics,
+    augmentation, dihedral, epoch_order, load_resumable, metadata_json, progress_bar, read_lines, read_metrics, step_seed, write_lines,
+    write_metrics,
 };
 use crate::backend::Backend;
 use crate::data::transform::ContrastTransform;
@@ -61,9 +62,9 @@ pub mod meta {
     /// The [`GanArchitecture`] as JSON.
     pub const ARCH: &str = "gan.architecture";
     /// [`GanOptions`](super::GanOptions) as JSON.
-    pub const OPTIONS: &str = "train.options";
+    pub const OPTIONS: &str = super::super::shared::OPTIONS_KEY;
     /// [`GanState`](super::GanState) as JSON.
-    pub const STATE: &str = "train.state";
+    pub const STATE: &str = super::super::shared::STATE_KEY;
     /// The [`ContrastTransform`] from δ to the model's [−1, 1], as JSON.
     pub const TRANSFORM: &str = "gan.transform";
     /// `generator` or `discriminator`.
@@ -616,21 +617,7 @@ fn resume<B: Backend>(
                 arch.to_json()
             )));
         }
-        let saved_opts: Option<GanOptions> = metadata_json(&info, meta::OPTIONS);
-        if saved_opts.as_ref() != Some(opts) {
-            return Err(incompatible(format!("its training options were {saved_opts:?}, now {opts:?}")));
-        }
-        let state: GanState =
-            metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
-        checkpoint::load(&path, store, Some(opt))?;
-        if opt.steps() != state.step {
-            return Err(incompatible(format!(
-                "{}: the optimiser has taken {} steps but the trainer state says {}",
-                path.display(),
-                opt.steps(),
-                state.step
-            )));
-        }
+        let state: GanState = load_resumable(&path, &info, opts, store, opt, |s: &GanState| s.step, &incompatible)?;
         states.push(state);
     }
     if states[0] != states[1] {

@@ -17,7 +17,7 @@
 //! best checkpoint stays as it was.
 
 use super::run_dir::{files, RunDir};
-use super::shared::{guard_culprit, metadata_json, progress_bar, read_metrics, write_metrics};
+use super::shared::{guard_culprit, load_resumable, progress_bar, read_metrics, write_metrics};
 use crate::autodiff::Tape;
 use crate::backend::Backend;
 use crate::data::cmd::Dihedral;
@@ -173,9 +173,9 @@ pub mod meta {
     /// The optimiser and schedule as JSON.
     pub const OPTIMIZER: &str = "train.optimizer";
     /// [`TrainOptions`](super::TrainOptions) as JSON.
-    pub const OPTIONS: &str = "train.options";
+    pub const OPTIONS: &str = super::super::shared::OPTIONS_KEY;
     /// [`TrainerState`](super::TrainerState) as JSON.
-    pub const STATE: &str = "train.state";
+    pub const STATE: &str = super::super::shared::STATE_KEY;
 }
 
 /// The result of [`train`].
@@ -457,20 +457,7 @@ fn resume_state<B: Backend>(
             arch.to_json()
         )));
     }
-    let saved_opts: Option<TrainOptions> = metadata_json(&info, meta::OPTIONS);
-    if saved_opts.as_ref() != Some(opts) {
-        return Err(incompatible(format!("its training options were {saved_opts:?}, now {opts:?}")));
-    }
-    let state: TrainerState =
-        metadata_json(&info, meta::STATE).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
-    checkpoint::load(&path, store, Some(opt))?;
-    if opt.steps() != state.step {
-        return Err(incompatible(format!(
-            "the optimiser has taken {} steps but the trainer state says {}",
-            opt.steps(),
-            state.step
-        )));
-    }
+    let state: TrainerState = load_resumable(&path, &info, opts, store, opt, |s: &TrainerState| s.step, &incompatible)?;
     // The metrics of the epochs the checkpoint holds.
     let history: Vec<EpochMetrics> =
         read_metrics(run, |m: &EpochMetrics| m.epoch <= state.epoch).map_err(|e| incompatible(e.to_string()))?;

@@ -106,6 +106,47 @@ pub fn metadata_json<T: DeserializeOwned>(info: &CheckpointInfo, key: &str) -> O
     info.metadata.get(key).and_then(|s| serde_json::from_str(s).ok())
 }
 
+/// The checkpoint metadata keys of a loop's training options and trainer state (JSON), the same
+/// in every loop so `load_resumable` reads them all.
+pub const OPTIONS_KEY: &str = "train.options";
+pub const STATE_KEY: &str = "train.state";
+
+/// The `--resume` checks every loop makes after checking its model: the checkpoint at `path`
+/// (already read into `info`) must have been trained with `opts` and hold a readable trainer
+/// state; its parameters and optimiser moments are then loaded, and the optimiser's step count
+/// must equal the state's (`step_of`). `incompatible` words the error for the run.
+pub fn load_resumable<B, O, S>(
+    path: &std::path::Path,
+    info: &CheckpointInfo,
+    opts: &O,
+    store: &mut crate::nn::ParamStore<B>,
+    opt: &mut dyn crate::nn::optim::Optimizer<B>,
+    step_of: impl Fn(&S) -> u64,
+    incompatible: &dyn Fn(String) -> Error,
+) -> Result<S>
+where
+    B: crate::backend::Backend,
+    O: PartialEq + std::fmt::Debug + DeserializeOwned,
+    S: DeserializeOwned,
+{
+    let saved: Option<O> = metadata_json(info, OPTIONS_KEY);
+    if saved.as_ref() != Some(opts) {
+        return Err(incompatible(format!("its training options were {saved:?}, now {opts:?}")));
+    }
+    let state: S =
+        metadata_json(info, STATE_KEY).ok_or_else(|| incompatible(format!("{} has no readable trainer state", path.display())))?;
+    crate::nn::checkpoint::load(path, store, Some(opt))?;
+    if opt.steps() != step_of(&state) {
+        return Err(incompatible(format!(
+            "{}: the optimiser has taken {} steps but the trainer state says {}",
+            path.display(),
+            opt.steps(),
+            step_of(&state)
+        )));
+    }
+    Ok(state)
+}
+
 /// What running a failed step again under the tape's guard found: the first op that produced
 /// a non-finite value, or why it could not say.
 pub fn guard_culprit<T>(rerun: Result<T>) -> String {
